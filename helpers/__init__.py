@@ -1,0 +1,26 @@
+"""The workbook's tested helpers: one module per idea, imported by the notebooks.
+
+Modules are imported on use (``import helpers.calculus``, ``from helpers import derivation``) so that
+a notebook about sympy does not pay for importing TensorFlow.
+"""
+
+import importlib
+from types import ModuleType
+
+__all__ = [
+    "activations",
+    "calculus",
+    "capacity",
+    "curves",
+    "data",
+    "derivation",
+    "modules",
+    "networks",
+    "plotting",
+]
+
+
+def __getattr__(name: str) -> ModuleType:
+    if name in __all__:
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module 'helpers' has no attribute {name!r}; its modules are {', '.join(__all__)}")

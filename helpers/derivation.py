@@ -1,0 +1,297 @@
+"""Derivations a reader can step through, each step checked by sympy.
+
+A derivation is an ordered list of steps. Each step is a sympy expression, equation or matrix plus a
+one-line justification. ``verify()`` checks that every step follows from the one before it:
+
+* expressions and matrices: the step equals the previous one;
+* equations with the same left-hand side (``dL/dw = ... = ...``): the right-hand sides are equal;
+* other equations: the step, written as ``lhs - rhs = 0``, is the previous one times a nonzero
+  constant (rearranging, scaling, moving terms across);
+* a step given ``subs={y: 6 - 2*x}`` follows from the previous step after that substitution;
+* a step marked ``given=True`` starts afresh (a definition or an assumption) and is not checked.
+
+Equality is decided symbolically where sympy can (``simplify`` of the difference is zero); where it
+cannot, the two sides are compared at many random points and the step is reported as checked
+*numerically*. A step that fails either way is named with the difference, so a deliberately wrong
+step is caught.
+
+Example::
+
+    d = Derivation("derivative of x*sin(x)")
+    d.step(sp.Derivative(x * sp.sin(x), x), "what we want", given=True)
+    d.step(sp.sin(x) + x * sp.cos(x), "product rule")
+    d.verify().raise_if_failed()
+    d            # shows the aligned LaTeX; d.stepper() reveals one step at a time
+"""
+
+from __future__ import annotations
+
+import html
+import random
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Literal
+
+import sympy as sp
+
+Status = Literal["given", "symbolic", "numeric", "failed", "undecided"]
+
+_NUMERIC_POINTS = 40
+_NUMERIC_TOL = 1e-8
+
+
+@dataclass(frozen=True)
+class Step:
+    """One line of a derivation: a sympy object and why it follows."""
+
+    expr: Any
+    why: str
+    given: bool = False
+    subs: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class StepCheck:
+    """How one step was checked: ``status`` and, if it failed, the difference that is not zero."""
+
+    index: int
+    status: Status
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Verification:
+    """The result of ``Derivation.verify()``; ``ok`` only if every step was shown to follow."""
+
+    title: str
+    checks: tuple[StepCheck, ...]
+
+    @property
+    def ok(self) -> bool:
+        return all(c.status in ("given", "symbolic", "numeric") for c in self.checks)
+
+    @property
+    def first_failure(self) -> StepCheck | None:
+        return next((c for c in self.checks if c.status in ("failed", "undecided")), None)
+
+    def raise_if_failed(self) -> "Verification":
+        """Raise AssertionError naming the first step that does not follow; return self otherwise."""
+        bad = self.first_failure
+        if bad is not None:
+            raise AssertionError(f"{self.title}: step {bad.index + 1} does not follow ({bad.status}): {bad.detail}")
+        return self
+
+    def __str__(self) -> str:
+        lines = [f"{self.title}: {'verified' if self.ok else 'NOT verified'}"]
+        for c in self.checks:
+            lines.append(f"  step {c.index + 1}: {c.status}" + (f" ({c.detail})" if c.detail else ""))
+        return "\n".join(lines)
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        p.text(str(self))
+
+
+class Derivation:
+    """An ordered, verifiable list of steps with a LaTeX display and a stepper widget."""
+
+    def __init__(self, title: str, steps: Iterable[Step] = ()) -> None:
+        if not isinstance(title, str) or not title.strip():
+            raise ValueError("A derivation needs a title: pass a short string such as 'gradient of f'.")
+        self.title = title
+        self.steps: list[Step] = []
+        for s in steps:
+            self.step(s.expr, s.why, given=s.given, subs=s.subs)
+
+    def step(self, expr: Any, why: str, *, given: bool = False, subs: dict | None = None) -> "Derivation":
+        """Append a step; returns the derivation so steps can be chained."""
+        expr = _as_sympy(expr, len(self.steps) + 1)
+        if not isinstance(why, str) or not why.strip():
+            raise ValueError(f"Step {len(self.steps) + 1} needs a justification: pass why='chain rule' or similar.")
+        subs = dict(subs or {})
+        for key in subs:
+            if not isinstance(key, sp.Basic):
+                raise ValueError(f"subs keys must be sympy symbols or expressions, got {key!r}: use sp.Symbol('{key}').")
+        if not self.steps and not given:
+            given = True  # the first step is what the derivation starts from
+        self.steps.append(Step(expr, why.strip(), given, subs))
+        return self
+
+    # -- checking ------------------------------------------------------------------------------
+    def verify(self) -> Verification:
+        """Check every step against the one before it; see the module docstring for the rules."""
+        if not self.steps:
+            raise ValueError(f"Derivation '{self.title}' has no steps: add some with .step(expr, why).")
+        checks = []
+        for i, s in enumerate(self.steps):
+            if s.given:
+                checks.append(StepCheck(i, "given"))
+                continue
+            prev = self.steps[i - 1].expr
+            if s.subs:
+                prev = prev.subs(s.subs)
+            status, detail = _follows(prev, s.expr)
+            checks.append(StepCheck(i, status, detail))
+        return Verification(self.title, tuple(checks))
+
+    # -- display -------------------------------------------------------------------------------
+    def latex(self, upto: int | None = None) -> str:
+        """All steps (or the first ``upto``) as an aligned LaTeX block with their justifications."""
+        steps = self.steps[: upto if upto is not None else len(self.steps)]
+        rows = []
+        for i, s in enumerate(steps):
+            body = _latex_step(s, self.steps[i - 1] if i else None)
+            rows.append(rf"{body} && \text{{{_escape(s.why)}}}")
+        return r"\begin{aligned}" + r" \\ ".join(rows) + r"\end{aligned}"
+
+    def _repr_latex_(self) -> str:
+        return "$$" + self.latex() + "$$"
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+    def __repr__(self) -> str:
+        return f"Derivation({self.title!r}, {len(self.steps)} steps)"
+
+    def stepper(self):  # -> ipywidgets.VBox; imported lazily so helpers works without a display
+        """A widget with Previous / Next buttons that reveals the derivation one step at a time."""
+        import ipywidgets as w
+
+        n = len(self.steps)
+        if n == 0:
+            raise ValueError(f"Derivation '{self.title}' has no steps to show.")
+        shown = w.HTMLMath()
+        label = w.Label()
+        prev_btn = w.Button(description="Previous", icon="arrow-left")
+        next_btn = w.Button(description="Next", icon="arrow-right")
+        state = {"k": 1}
+
+        def render() -> None:
+            k = state["k"]
+            shown.value = "$$" + self.latex(upto=k) + "$$"
+            label.value = f"step {k} of {n}: {self.steps[k - 1].why}"
+            prev_btn.disabled = k <= 1
+            next_btn.disabled = k >= n
+
+        def move(delta: int) -> None:
+            state["k"] = min(max(state["k"] + delta, 1), n)
+            render()
+
+        prev_btn.on_click(lambda _: move(-1))
+        next_btn.on_click(lambda _: move(+1))
+        render()
+        return w.VBox([w.HTML(f"<b>{html.escape(self.title)}</b>"), shown, w.HBox([prev_btn, next_btn, label])])
+
+
+# ---------------------------------------------------------------------------------------------
+def _as_sympy(expr: Any, number: int) -> Any:
+    if isinstance(expr, sp.logic.boolalg.BooleanAtom):
+        raise ValueError(
+            f"Step {number} is {expr}: sympy evaluated the equation because its sides are equal or "
+            "obviously different; build it with sp.Eq(lhs, rhs, evaluate=False)."
+        )
+    if isinstance(expr, (sp.Basic, sp.MatrixBase)):
+        return expr
+    if isinstance(expr, (int, float)):
+        return sp.sympify(expr)
+    raise ValueError(
+        f"Step {number} must be a sympy expression, equation (sp.Eq) or Matrix, got {type(expr).__name__}: "
+        "build it from sympy symbols, e.g. x = sp.Symbol('x')."
+    )
+
+
+def _residual(e: Any) -> Any:
+    """An equation as ``lhs - rhs``; anything else as itself."""
+    return e.lhs - e.rhs if isinstance(e, sp.Equality) else e
+
+
+def _follows(prev: Any, cur: Any) -> tuple[Status, str]:
+    if isinstance(prev, sp.Equality) and isinstance(cur, sp.Equality):
+        if sp.simplify(prev.lhs - cur.lhs) == 0:
+            return _equal(prev.rhs, cur.rhs)
+        return _proportional(_residual(prev), _residual(cur))
+    if isinstance(prev, sp.Equality) != isinstance(cur, sp.Equality):
+        # an expression continues the right-hand side of an equation, or vice versa
+        a = prev.rhs if isinstance(prev, sp.Equality) else prev
+        b = cur.rhs if isinstance(cur, sp.Equality) else cur
+        return _equal(a, b)
+    return _equal(prev, cur)
+
+
+def _equal(a: Any, b: Any) -> tuple[Status, str]:
+    a_mat, b_mat = isinstance(a, sp.MatrixBase), isinstance(b, sp.MatrixBase)
+    if a_mat or b_mat:
+        if not (a_mat and b_mat) or a.shape != b.shape:
+            return "failed", f"shapes differ: {getattr(a, 'shape', 'scalar')} vs {getattr(b, 'shape', 'scalar')}"
+        diffs = [x - y for x, y in zip(a, b)]
+    else:
+        diffs = [a - b]
+    statuses = []
+    for d in diffs:
+        status, detail = _is_zero(d)
+        if status in ("failed", "undecided"):
+            return status, detail
+        statuses.append(status)
+    return ("numeric" if "numeric" in statuses else "symbolic"), ""
+
+
+def _proportional(a: Any, b: Any) -> tuple[Status, str]:
+    """Whether equation residual ``b`` is a nonzero constant multiple of residual ``a``."""
+    if sp.simplify(a) == 0 or sp.simplify(b) == 0:
+        return _equal(a, b)
+    ratio = sp.simplify(b / a)
+    if ratio.free_symbols or ratio == 0 or ratio.has(sp.zoo, sp.nan):
+        status, detail = _is_zero(a - b)
+        if status in ("symbolic", "numeric"):
+            return status, ""
+        return "failed", f"not an equivalent equation: (new residual)/(old residual) = {ratio}"
+    return "symbolic", ""
+
+
+def _is_zero(d: Any) -> tuple[Status, str]:
+    try:
+        d = sp.simplify(d)
+    except Exception:  # sympy can raise on exotic input; fall back to numbers on the raw difference
+        pass
+    if d == 0:
+        return "symbolic", ""
+    return _numeric_zero(d)
+
+
+def _numeric_zero(d: Any) -> tuple[Status, str]:
+    if d.atoms(sp.core.function.AppliedUndef):
+        return "undecided", f"sympy could not simplify {d} to 0, and it has undefined functions to evaluate"
+    symbols = sorted(d.free_symbols, key=str)
+    rng = random.Random(0)
+    checked = 0
+    for _ in range(_NUMERIC_POINTS * 3):
+        point = {s: rng.uniform(0.1, 2.0) * (1 if _positive(s) else rng.choice((-1, 1))) for s in symbols}
+        try:
+            v = complex(d.evalf(subs=point))
+        except (TypeError, ValueError, ZeroDivisionError):
+            continue  # a pole or an expression sympy cannot evaluate here: try another point
+        if abs(v) > _NUMERIC_TOL:
+            where = ", ".join(f"{s}={x:.3g}" for s, x in point.items())
+            return "failed", f"previous minus this step is {d}, which is {v.real if not v.imag else v:.4g} at {where}"
+        checked += 1
+        if checked >= _NUMERIC_POINTS:
+            return "numeric", f"equal at {checked} random points; sympy could not simplify the difference to 0"
+    return "undecided", f"sympy could not simplify {d} to 0, and it could not be evaluated at enough points"
+
+
+def _positive(s: sp.Symbol) -> bool:
+    return bool(s.is_positive) or bool(s.is_nonnegative)
+
+
+def _latex_step(s: Step, prev: Step | None) -> str:
+    e = s.expr
+    if isinstance(e, sp.Equality):
+        same_lhs = prev is not None and isinstance(prev.expr, sp.Equality) and prev.expr.lhs == e.lhs
+        if same_lhs:
+            return rf"&= {sp.latex(e.rhs)}"
+        return rf"{sp.latex(e.lhs)} &= {sp.latex(e.rhs)}"
+    if prev is None or s.given:
+        return rf"&{sp.latex(e)}"
+    return rf"&= {sp.latex(e)}"
+
+
+def _escape(text: str) -> str:
+    return text.replace("\\", r"\textbackslash ").replace("{", r"\{").replace("}", r"\}").replace("_", r"\_").replace("&", r"\&").replace("#", r"\#").replace("%", r"\%").replace("$", r"\$")
