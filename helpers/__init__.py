@@ -1,23 +1,14 @@
 """The workbook's tested helpers: one module per idea, imported by the notebooks.
 
-Modules are imported on use (``import helpers.calculus``, ``from helpers import derivation``) so that
+Modules are imported on first use (``helpers.calculus``, ``from helpers import derivation``) so that
 a notebook about sympy does not pay for importing TensorFlow.
 """
 
 import importlib
+import pkgutil
 from types import ModuleType
 
-__all__ = [
-    "activations",
-    "calculus",
-    "capacity",
-    "curves",
-    "data",
-    "derivation",
-    "modules",
-    "networks",
-    "plotting",
-]
+__all__ = sorted(m.name for m in pkgutil.iter_modules(__path__))
 
 
 def __getattr__(name: str) -> ModuleType:

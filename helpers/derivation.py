@@ -205,7 +205,7 @@ def _residual(e: Any) -> Any:
 
 def _follows(prev: Any, cur: Any) -> tuple[Status, str]:
     if isinstance(prev, sp.Equality) and isinstance(cur, sp.Equality):
-        if sp.simplify(prev.lhs - cur.lhs) == 0:
+        if _is_zero(prev.lhs - cur.lhs)[0] == "symbolic":
             return _equal(prev.rhs, cur.rhs)
         return _proportional(_residual(prev), _residual(cur))
     if isinstance(prev, sp.Equality) != isinstance(cur, sp.Equality):
@@ -248,10 +248,11 @@ def _proportional(a: Any, b: Any) -> tuple[Status, str]:
 
 def _is_zero(d: Any) -> tuple[Status, str]:
     try:
-        d = sp.simplify(d)
+        # doit() evaluates unevaluated Derivative/Sum objects so that "d/dx f = f'" steps can be proved
+        d = sp.simplify(d.doit())
     except Exception:  # sympy can raise on exotic input; fall back to numbers on the raw difference
         pass
-    if d == 0:
+    if d == 0 or d.is_zero:  # is_zero also catches Float(0.0), which is != 0 since sympy 1.13
         return "symbolic", ""
     return _numeric_zero(d)
 

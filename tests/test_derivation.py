@@ -108,3 +108,11 @@ def test_latex_and_stepper_show_each_step_with_its_justification():
     assert label.value.startswith("step 2 of 2") and r"\text{expand}" in html.value and next_btn.disabled
     prev_btn.click()
     assert label.value.startswith("step 1 of 2")
+
+
+def test_unevaluated_derivatives_and_float_zero_are_proved_symbolically():
+    d = Derivation("derivative").step(sp.Derivative(x**3 * sp.sin(y), x), "what we want")
+    d.step(3 * x**2 * sp.sin(y), "power rule")
+    assert [c.status for c in d.verify().checks] == ["given", "symbolic"]
+    f = Derivation("float").step(sp.Float(0.5) * x, "start").step(x / 2, "same number")
+    assert f.verify().checks[1].status == "symbolic"

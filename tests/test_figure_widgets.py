@@ -1,0 +1,40 @@
+"""helpers.figure_widgets: the explorer renders its default at once and redraws on change."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+import ipywidgets as w  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
+import pytest  # noqa: E402
+
+from helpers import figure_widgets  # noqa: E402
+
+
+def _draw(a):
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [0, a])
+    return fig
+
+
+def test_explorer_renders_default_and_redraws():
+    calls = []
+    slider = w.FloatSlider(value=1.0)
+    box = figure_widgets.figure_explorer({"a": slider}, lambda a: calls.append(a) or _draw(a))
+    out = box.children[1]
+    assert calls == [1.0] and len(out.outputs) == 1 and "image/png" in out.outputs[0]["data"]
+    slider.value = 2.0
+    assert calls == [1.0, 2.0] and len(out.outputs) == 1
+    assert plt.get_fignums() == []  # figures are closed after rendering
+
+
+def test_png_bytes_are_stable():
+    assert figure_widgets.figure_png(_draw(1.0)) == figure_widgets.figure_png(_draw(1.0))
+
+
+def test_bad_input():
+    with pytest.raises(ValueError, match="controls must be"):
+        figure_widgets.figure_explorer({}, _draw)
+    with pytest.raises(ValueError, match="draw must be a function"):
+        figure_widgets.figure_explorer({"a": w.FloatSlider()}, None)
+    with pytest.raises(ValueError, match="must return a matplotlib Figure"):
+        figure_widgets.figure_explorer({"a": w.FloatSlider()}, lambda a: None)
