@@ -9,6 +9,7 @@ import numpy as np
 import sympy as sp
 
 from helpers import calculus
+from helpers.figure_widgets import show_in
 from helpers.plotting import KIND_COLOURS
 
 
@@ -56,25 +57,6 @@ def function_view(text: str) -> tuple[plt.Figure | None, str]:
     return fig, "\n".join(lines) or "no real critical points"
 
 
-def _show_in(out: Any, fig: plt.Figure | None, message: str) -> None:
-    """Replace an Output widget's content by a message and a PNG of ``fig`` (then closed).
-
-    Setting ``outputs`` directly, instead of printing inside ``with out:``, keeps the content in the widget's
-    state only, so re-running the notebook (nbval) sees no stray stdout / clear_output messages.
-    """
-    import io
-
-    from IPython.display import Image
-
-    out.outputs = ()
-    out.append_stdout(message + "\n")
-    if fig is not None:
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=80, bbox_inches="tight", metadata={"Software": None})
-        plt.close(fig)
-        out.append_display_data(Image(data=buf.getvalue(), format="png"))
-
-
 def critical_point_explorer(examples: dict[str, str]):  # -> ipywidgets.VBox
     """A Dropdown of example formulas plus a Text box; shows contours, points and kinds, or the error."""
     import ipywidgets as w
@@ -84,7 +66,7 @@ def critical_point_explorer(examples: dict[str, str]):  # -> ipywidgets.VBox
     out = w.Output()
 
     def render(_: Any = None) -> None:
-        _show_in(out, *function_view(text.value))
+        show_in(out, *function_view(text.value))
 
     pick.observe(lambda change: setattr(text, "value", change["new"]), names="value")
     text.observe(render, names="value")
@@ -152,7 +134,7 @@ def saddle_descent_explorer():  # -> ipywidgets.VBox
     out = w.Output()
 
     def render(_: Any = None) -> None:
-        _show_in(out, *saddle_descent_view(lr.value, offset.value))
+        show_in(out, *saddle_descent_view(lr.value, offset.value))
 
     lr.observe(render, names="value")
     offset.observe(render, names="value")
@@ -215,7 +197,7 @@ def newton_explorer():  # -> ipywidgets.VBox
     out = w.Output()
 
     def render(_: Any = None) -> None:
-        _show_in(out, *newton_view(name.value, x0.value))
+        show_in(out, *newton_view(name.value, x0.value))
 
     name.observe(render, names="value")
     x0.observe(render, names="value")

@@ -1,4 +1,4 @@
-"""A widget that redraws a figure when its controls change (used by notebooks 02 and 04)."""
+"""Widgets that redraw a figure when their controls change: the one mechanism every notebook uses."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any, Callable
 
 import matplotlib.pyplot as plt
 
-__all__ = ["figure_png", "figure_explorer"]
+__all__ = ["figure_png", "show_in", "figure_explorer"]
 
 
 def figure_png(fig: plt.Figure) -> bytes:
@@ -18,14 +18,27 @@ def figure_png(fig: plt.Figure) -> bytes:
     return buf.getvalue()
 
 
-def figure_explorer(controls: dict[str, Any], draw: Callable[..., plt.Figure]):  # -> ipywidgets.VBox
+def show_in(out: Any, fig: plt.Figure | None = None, message: str = "") -> None:
+    """Replace an Output widget's content by ``message`` (if any) and a PNG of ``fig`` (then closed).
+
+    Setting ``outputs`` directly, instead of printing inside ``with out:``, keeps the content in the widget's
+    state only, so re-running the notebook (nbval) sees no stray stdout or clear_output messages.
+    """
+    from IPython.display import Image
+
+    out.outputs = ()
+    if message:
+        out.append_stdout(message + "\n")
+    if fig is not None:
+        out.append_display_data(Image(data=figure_png(fig), format="png"))
+
+
+def figure_explorer(controls: dict[str, Any], draw: Callable[..., Any]):  # -> ipywidgets.VBox
     """Controls (name -> ipywidget with .value) above an Output showing draw(**values), redrawn on change.
 
-    The Output's content is set directly rather than printed inside ``with out:``, so executing the notebook
-    leaves the picture in the widget state only and re-runs (nbval) see no stray outputs.
+    ``draw`` returns a matplotlib Figure, or a pair (Figure, message) to show a line of text above it.
     """
     import ipywidgets as w
-    from IPython.display import Image
 
     if not controls or not all(hasattr(c, "value") and hasattr(c, "observe") for c in controls.values()):
         raise ValueError("controls must be a non-empty dict of name -> ipywidget, e.g. {'b': FloatSlider()}.")
@@ -34,11 +47,11 @@ def figure_explorer(controls: dict[str, Any], draw: Callable[..., plt.Figure]): 
     out = w.Output()
 
     def render(_: Any = None) -> None:
-        fig = draw(**{name: c.value for name, c in controls.items()})
+        drawn = draw(**{name: c.value for name, c in controls.items()})
+        fig, message = drawn if isinstance(drawn, tuple) else (drawn, "")
         if not isinstance(fig, plt.Figure):
-            raise ValueError(f"draw must return a matplotlib Figure, got {type(fig).__name__}.")
-        out.outputs = ()
-        out.append_display_data(Image(data=figure_png(fig), format="png"))
+            raise ValueError(f"draw must return a matplotlib Figure (or a (Figure, message) pair), got {type(fig).__name__}.")
+        show_in(out, fig, message)
 
     for c in controls.values():
         c.observe(render, names="value")

@@ -38,3 +38,21 @@ def test_bad_input():
         figure_widgets.figure_explorer({"a": w.FloatSlider()}, None)
     with pytest.raises(ValueError, match="must return a matplotlib Figure"):
         figure_widgets.figure_explorer({"a": w.FloatSlider()}, lambda a: None)
+
+
+def test_show_in_replaces_content_with_message_and_picture():
+    out = w.Output()
+    figure_widgets.show_in(out, _draw(1.0), "first")
+    figure_widgets.show_in(out, None, "only a message")
+    assert len(out.outputs) == 1 and out.outputs[0]["text"] == "only a message\n"
+    figure_widgets.show_in(out, _draw(2.0))
+    assert len(out.outputs) == 1 and "image/png" in out.outputs[0]["data"]
+
+
+def test_explorer_shows_a_message_when_draw_returns_one():
+    slider = w.IntSlider(value=3)
+    box = figure_widgets.figure_explorer({"k": slider}, lambda k: (_draw(k), f"k is {k}"))
+    out = box.children[1]
+    assert out.outputs[0]["text"] == "k is 3\n" and "image/png" in out.outputs[1]["data"]
+    slider.value = 4
+    assert out.outputs[0]["text"] == "k is 4\n" and len(out.outputs) == 2
