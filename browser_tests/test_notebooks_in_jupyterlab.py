@@ -20,6 +20,8 @@ from conftest import NOTEBOOKS_DIR, SCREENSHOTS_DIR
 
 NOTEBOOKS = sorted(p.name for p in NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb"))
 RUN_TIMEOUT_S = int(os.environ.get("NOTEBOOK_RUN_TIMEOUT_S", "900"))
+# How long a changed control may take to redraw what it drives (some re-run an experiment).
+CONTROL_WAIT_S = 20
 # What a widget looks like when the front end could not draw it: an error or its Python repr.
 BROKEN_WIDGET = re.compile(r"Error displaying widget|^(interactive|VBox|HBox|Box|Output|Tab|Accordion|\w+Slider|Dropdown|Button)\(", re.M)
 
@@ -119,7 +121,7 @@ def _drive_one_control(page, widgets) -> str:
                     _change(page, kind, control)
                 except LookupError:
                     continue
-                deadline = time.monotonic() + 60
+                deadline = time.monotonic() + CONTROL_WAIT_S
                 while time.monotonic() < deadline:
                     page.wait_for_timeout(500)
                     if area.evaluate(FINGERPRINT_JS) != before:
