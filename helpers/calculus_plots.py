@@ -9,7 +9,7 @@ import numpy as np
 import sympy as sp
 
 from helpers import calculus
-from helpers.figure_widgets import show_in
+from helpers.figure_widgets import figure_explorer, show_in
 from helpers.plotting import KIND_COLOURS
 
 
@@ -129,17 +129,11 @@ def saddle_descent_explorer():  # -> ipywidgets.VBox
     """Sliders for the learning rate and the starting offset; redraws the path and the escape step."""
     import ipywidgets as w
 
-    lr = w.FloatSlider(value=0.1, min=0.01, max=2.5, step=0.01, description="lr", continuous_update=False)
-    offset = w.FloatLogSlider(value=1e-3, base=10, min=-8, max=-0.5, step=0.25, description="offset", continuous_update=False)
-    out = w.Output()
-
-    def render(_: Any = None) -> None:
-        show_in(out, *saddle_descent_view(lr.value, offset.value))
-
-    lr.observe(render, names="value")
-    offset.observe(render, names="value")
-    render()
-    return w.VBox([w.HBox([lr, offset]), out])
+    return figure_explorer({
+        "lr": w.FloatSlider(value=0.1, min=0.01, max=2.5, step=0.01, description="lr", continuous_update=False),
+        "offset": w.FloatLogSlider(value=1e-3, base=10, min=-8, max=-0.5, step=0.25, description="offset",
+                                   continuous_update=False),
+    }, saddle_descent_view)
 
 
 def critical_point_table(points: list[calculus.CriticalPoint], variables: Any) -> str:
@@ -192,14 +186,8 @@ def newton_explorer():  # -> ipywidgets.VBox
     """A Dropdown of functions and a slider for x0; draws Newton's tangent steps and lists the iterates."""
     import ipywidgets as w
 
-    name = w.Dropdown(options=list(NEWTON_EXAMPLES), value="arctan(x)", description="f")
-    x0 = w.FloatSlider(value=1.3, min=-2.5, max=2.5, step=0.05, description="x0", continuous_update=False)
-    out = w.Output()
+    return figure_explorer({
+        "name": w.Dropdown(options=list(NEWTON_EXAMPLES), value="arctan(x)", description="f"),
+        "x0": w.FloatSlider(value=1.3, min=-2.5, max=2.5, step=0.05, description="x0", continuous_update=False),
+    }, newton_view)
 
-    def render(_: Any = None) -> None:
-        show_in(out, *newton_view(name.value, x0.value))
-
-    name.observe(render, names="value")
-    x0.observe(render, names="value")
-    render()
-    return w.VBox([w.HBox([name, x0]), out])

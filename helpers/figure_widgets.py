@@ -36,7 +36,8 @@ def show_in(out: Any, fig: plt.Figure | None = None, message: str = "") -> None:
 def figure_explorer(controls: dict[str, Any], draw: Callable[..., Any]):  # -> ipywidgets.VBox
     """Controls (name -> ipywidget with .value) above an Output showing draw(**values), redrawn on change.
 
-    ``draw`` returns a matplotlib Figure, or a pair (Figure, message) to show a line of text above it.
+    ``draw`` returns a matplotlib Figure, or a pair (Figure, message) to show a line of text above it; a pair
+    (None, message) shows only the message (e.g. why there is nothing to draw for these values).
     """
     import ipywidgets as w
 
@@ -49,7 +50,7 @@ def figure_explorer(controls: dict[str, Any], draw: Callable[..., Any]):  # -> i
     def render(_: Any = None) -> None:
         drawn = draw(**{name: c.value for name, c in controls.items()})
         fig, message = drawn if isinstance(drawn, tuple) else (drawn, "")
-        if not isinstance(fig, plt.Figure):
+        if not isinstance(fig, plt.Figure) and not (fig is None and message):
             raise ValueError(f"draw must return a matplotlib Figure (or a (Figure, message) pair), got {type(fig).__name__}.")
         show_in(out, fig, message)
 

@@ -37,15 +37,6 @@ __all__ = [
 ]
 
 
-def _as_float(x: Any, name: str) -> np.ndarray:
-    a = np.asarray(x)
-    if a.dtype.kind in "biu":
-        return a.astype(np.float64)
-    if a.dtype.kind != "f":
-        raise TypeError(f"{name} must be a float array, got dtype {a.dtype}: pass np.float32 or np.float64 data.")
-    return a
-
-
 def _as_rng(rng: Any) -> np.random.Generator:
     if rng is None or isinstance(rng, (int, np.integer)):
         return np.random.default_rng(rng)
@@ -80,7 +71,7 @@ class Module:
         return self._cache
 
     def _check_grad(self, grad_output: Any, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
-        g = _as_float(grad_output, "grad_output")
+        g = act.as_float_array(grad_output, "grad_output")
         if g.shape != shape:
             raise ValueError(
                 f"{type(self).__name__}.backward: grad_output must have the shape of the forward output: "
@@ -111,7 +102,7 @@ class Linear(Module):
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         """x: (N, in) -> (N, out), in the dtype of x."""
-        x = _as_float(x, "x")
+        x = act.as_float_array(x, "x")
         if x.ndim != 2 or x.shape[1] != self.in_features:
             raise ValueError(f"Linear expects input of shape (N, {self.in_features}), got {x.shape}.")
         W = self.params["W"].astype(x.dtype, copy=False)
@@ -145,7 +136,7 @@ class _Elementwise(Module):
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         """x: any shape -> same shape."""
-        x = _as_float(x, "x")
+        x = act.as_float_array(x, "x")
         self._cache = {"x": x}
         return self._f(x)
 
@@ -200,7 +191,7 @@ class Softmax(Module):
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         """x: (..., K) -> (..., K), rows summing to one."""
-        y = act.softmax(_as_float(x, "x"), axis=-1)
+        y = act.softmax(act.as_float_array(x, "x"), axis=-1)
         self._cache = {"y": y}
         return y
 
@@ -228,7 +219,7 @@ class Dropout(Module):
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         """x: any shape -> same shape; the mask used is kept in ``.mask``."""
-        x = _as_float(x, "x")
+        x = act.as_float_array(x, "x")
         if self.training:
             keep = (self.rng.random(x.shape) >= self.p).astype(x.dtype)
             factor = keep / x.dtype.type(1 - self.p) if self.scale else keep
@@ -255,8 +246,8 @@ class _Loss(Module):
     is_loss = True
 
     def _inputs(self, pred: Any, target: Any) -> tuple[np.ndarray, np.ndarray]:
-        pred = _as_float(pred, "pred")
-        target = _as_float(target, "target").astype(pred.dtype, copy=False)
+        pred = act.as_float_array(pred, "pred")
+        target = act.as_float_array(target, "target").astype(pred.dtype, copy=False)
         if pred.ndim != 2 or pred.shape != target.shape:
             raise ValueError(
                 f"{type(self).__name__} expects prediction and target of the same shape (S, K): "
@@ -404,7 +395,7 @@ def gradient_check(layer: Module, x: np.ndarray, target: np.ndarray | None = Non
     random G, so backward(G) must equal dL/dx. Random layers (Dropout) see the same draws in every
     evaluation. Use float64 input: float32 differences are too coarse for a meaningful check.
     """
-    x = np.array(_as_float(x, "x"), dtype=np.float64)
+    x = np.array(act.as_float_array(x, "x"), dtype=np.float64)
     is_loss = getattr(layer, "is_loss", False)
     if is_loss and target is None:
         raise ValueError(f"{type(layer).__name__} is a loss: pass target=... (same shape as x).")

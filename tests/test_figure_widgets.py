@@ -56,3 +56,11 @@ def test_explorer_shows_a_message_when_draw_returns_one():
     assert out.outputs[0]["text"] == "k is 3\n" and "image/png" in out.outputs[1]["data"]
     slider.value = 4
     assert out.outputs[0]["text"] == "k is 4\n" and len(out.outputs) == 2
+
+
+def test_explorer_shows_only_a_message_when_there_is_nothing_to_draw():
+    slider = w.IntSlider(value=1)
+    box = figure_widgets.figure_explorer({"k": slider}, lambda k: (_draw(k), "ok") if k < 5 else (None, "k too large"))
+    slider.value = 9
+    out = box.children[1]
+    assert len(out.outputs) == 1 and out.outputs[0]["text"] == "k too large\n"
