@@ -1,12 +1,13 @@
 """Seconds per training epoch of the three MNIST networks, a per-sample loop and forced-eager Keras.
 
 Run with ``make benchmark`` (not part of the tests). One run, on the same data (the bundled subset via
-``helpers.data.load_mnist``: 4,000 training images) and architecture (784-128-64-10, sigmoid hidden layers,
+``helpers.mnist.load_mnist``: 4,000 training images) and architecture (784-128-64-10, sigmoid hidden layers,
 softmax output, cross-entropy, plain SGD). What is timed is one *training pass*: shuffled mini-batches,
 forward, backward and update, without evaluation passes.
 
 * scratch and PyTorch: mini-batches sliced from in-memory arrays with each network's own forward, backward
-  and update (``NeuralNetwork.forward/backward/update``; ``NeuralNetworkTorch`` with its loss and optimizer);
+  and update (``NeuralNetwork.forward/backward/update``, whose first layer skips the gradient with respect to
+  the pixels; ``NeuralNetworkTorch.training_step``: zero_grad, loss, backward, step, where autograd skips it too);
 * Keras: ``NeuralNetworkTf.compile_and_fit`` (its own input pipeline), the second epoch, so that tracing
   the ``tf.function`` is not counted; "Keras, forced eager" is the same under ``forced_eager_mode()``;
 * "per-sample loop": the original template's style, one image at a time with ``np.dot`` on vectors.
@@ -26,22 +27,22 @@ import argparse
 import os
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `python benchmarks/...` from the repo root
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from helpers.data import load_mnist  # noqa: E402
-from helpers.networks import initial_weights  # noqa: E402
+from helpers.mnist import load_mnist
+from helpers.networks import initial_weights
 
 SIZES = [784, 128, 64, 10]
 N_TRAIN = 4000
 BATCH_SIZES = (1, 32, 128)
 LEARNING_RATE = 0.1
-MACS_PER_SAMPLE = sum(a * b for a, b in zip(SIZES[:-1], SIZES[1:]))
+MACS_PER_SAMPLE = sum(a * b for a, b in zip(SIZES[:-1], SIZES[1:], strict=True))
 FLOPS_PER_SAMPLE = 6 * MACS_PER_SAMPLE  # forward 2 per weight, backward 4 per weight
 
 
@@ -107,9 +108,7 @@ def time_torch(x: np.ndarray, t: np.ndarray, batch: int) -> Row:
         net.train()
         for start in range(0, n, batch):
             idx = order[start:start + batch]
-            net.optimizer.zero_grad()
-            net.loss_fn(net(xt[idx]), labels[idx]).backward()
-            net.optimizer.step()
+            net.training_step(xt[idx], labels[idx])
 
     return Row("PyTorch", batch, _best_epoch(epoch, batch, 1 if batch == 1 else 3))
 
@@ -128,7 +127,7 @@ def time_keras(x: np.ndarray, t: np.ndarray, batch: int, eager: bool = False, fr
 
 def per_sample_loop_epoch(x: np.ndarray, t: np.ndarray, weights: list, learning_rate: float) -> None:
     """The original template's style: for each image, forward and backward with np.dot on vectors, update."""
-    for xi, ti in zip(x, t):
+    for xi, ti in zip(x, t, strict=True):
         activations = [xi]
         for i, (W, b) in enumerate(weights):
             z = np.dot(W, activations[-1]) + b
@@ -191,7 +190,7 @@ def set_threads(n: int) -> str:
         return f"library default threads (torch {torch.get_num_threads()})"
     from threadpoolctl import threadpool_limits
 
-    from helpers.networks.keras_net import tf  # quietly imported; pools are set before first use
+    from helpers.quiet_tensorflow import tf  # quietly imported; pools are set before first use
 
     threadpool_limits(n)  # NumPy's BLAS
     torch.set_num_threads(n)

@@ -1,23 +1,17 @@
-"""Fixtures for the browser tests: a private JupyterLab server and headless Debian Chromium."""
+"""Fixtures for the browser tests: a private JupyterLab on a copy of the notebooks, headless Debian Chromium,
+and a guard that the session leaves the working tree exactly as it found it."""
 
 from __future__ import annotations
 
-import json
 import os
-import secrets
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from lab_page import PROBE_JS, VIEWPORTS
+from lab_server import ROOT, Lab, copy_notebooks, running_lab, tree_changes, working_tree_state
 
-ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOKS_DIR = ROOT / "notebooks"
 SCREENSHOTS_DIR = ROOT / "screenshots"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_FLAGS = [
@@ -29,93 +23,44 @@ CHROMIUM_FLAGS = [
     "--disable-component-update",
     "--disable-sync",
     "--disable-quic",
+    "--disable-renderer-backgrounding",
+    "--disable-background-timer-throttling",
 ]
-# JupyterLab settings for a deterministic page: every cell kept in the DOM, no news or update checks.
-LAB_SETTINGS = {
-    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
-    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false", "checkForUpdates": False},
-}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Lab:
-    """A running JupyterLab: its base URL and token."""
-
-    def __init__(self, url: str, token: str) -> None:
-        self.url, self.token = url, token
-
-    def notebook_url(self, name: str) -> str:
-        return f"{self.url}/lab/tree/{name}?reset&token={self.token}"
-
-    def api(self, path: str, method: str = "GET") -> object:
-        req = urllib.request.Request(f"{self.url}/api/{path}", method=method, headers={"Authorization": f"token {self.token}"})
-        with urllib.request.urlopen(req, timeout=10) as resp:
-            body = resp.read()
-        return json.loads(body) if body else None
-
-    def shut_down_kernels(self) -> None:
-        for session in self.api("sessions"):
-            self.api(f"sessions/{session['id']}", method="DELETE")
+@pytest.fixture(scope="session", autouse=True)
+def working_tree_unchanged() -> Iterator[None]:
+    """Fail the run if the session changed anything git sees (or the content of a file it lists, or of any file
+    under notebooks/ and figures/)."""
+    before = working_tree_state()
+    yield
+    changes = tree_changes(before, working_tree_state())
+    if changes:
+        pytest.fail("the browser suite changed the working tree:\n  " + "\n  ".join(changes[:40]), pytrace=False)
 
 
 @pytest.fixture(scope="session")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
-    """Start JupyterLab from this environment on 127.0.0.1 with a private config; stop it afterwards."""
-    home = tmp_path_factory.mktemp("jupyter")
-    settings = home / "lab-settings"
-    for name, values in LAB_SETTINGS.items():
-        path = settings / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(values))
-    env = dict(
-        os.environ,
-        JUPYTER_CONFIG_DIR=str(home / "config"),
-        JUPYTER_DATA_DIR=str(home / "data"),
-        JUPYTER_RUNTIME_DIR=str(home / "runtime"),
-        JUPYTERLAB_SETTINGS_DIR=str(settings),
-        JUPYTERLAB_WORKSPACES_DIR=str(home / "workspaces"),
-        IPYTHONDIR=str(home / "ipython"),
-    )
-    port, token = _free_port(), secrets.token_hex(16)
-    log = open(home / "server.log", "w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={NOTEBOOKS_DIR}",
-         "--ServerApp.open_browser=False", "--LabApp.news_url=None",
-         *(["--allow-root"] if os.geteuid() == 0 else [])],
-        env=env, stdout=log, stderr=subprocess.STDOUT, cwd=NOTEBOOKS_DIR,
-    )
-    server = Lab(f"http://127.0.0.1:{port}", token)
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"JupyterLab exited early; its log:\n{(home / 'server.log').read_text()}")
-            try:
-                server.api("status")
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError("JupyterLab did not answer within 120 s")
-                time.sleep(0.5)
+    """JupyterLab serving a temporary copy of notebooks/, writing figures to a temporary folder."""
+    work = tmp_path_factory.mktemp("workbook")
+    with running_lab(copy_notebooks(work), work / "jupyter", work / "figures") as server:
         yield server
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+
+
+@pytest.fixture(scope="session")
+def student_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    """JupyterLab serving a freshly built student edition, its kernels importing the edition's stripped helpers."""
+    from instructor.student_edition import build
+
+    work = tmp_path_factory.mktemp("student")
+    edition = build(work / "student")
+    with running_lab(edition / "notebooks", work / "jupyter", work / "figures", pythonpath=(edition,)) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")
 def browser(tmp_path_factory: pytest.TempPathFactory):
-    """Headless Debian Chromium driven by Playwright, with a fresh user-data dir."""
+    """Headless Debian Chromium driven by Playwright, with a fresh user-data dir and the suite's page probe."""
     if not shutil.which(CHROMIUM) and not Path(CHROMIUM).is_file():
         pytest.exit(
             f"Chromium not found at {CHROMIUM}. Install it with `sudo apt-get install chromium` (Debian/Ubuntu), "
@@ -130,9 +75,52 @@ def browser(tmp_path_factory: pytest.TempPathFactory):
             executable_path=CHROMIUM,
             headless=True,
             args=CHROMIUM_FLAGS,
-            viewport={"width": 1400, "height": 1000},
+            viewport=VIEWPORTS["default"],
         )
+        context.add_init_script(PROBE_JS)
         try:
             yield context
         finally:
             context.close()
+
+
+@pytest.fixture(scope="session")
+def lab_tab(browser, lab):
+    """One JupyterLab tab per worker, loaded once: each test opens its notebook in it (loading JupyterLab again
+    for every notebook would cost seconds of CPU each time)."""
+    page = browser.new_page()
+    page.page_errors = []
+    page.on("pageerror", lambda err: page.page_errors.append(str(err)))
+    page.goto(lab.lab_url())
+    page.wait_for_function("() => !!window.jupyterapp", timeout=120_000)
+    page.evaluate("async () => { await window.jupyterapp.restored; }")
+    yield page
+    page.close()
+
+
+@pytest.fixture
+def page(lab_tab, lab):
+    """The worker's JupyterLab tab at the default width, cleared of errors; the test's kernels shut down after."""
+    lab_tab.set_viewport_size(VIEWPORTS["default"])
+    lab_tab.page_errors.clear()
+    yield lab_tab
+    lab.shut_down_kernels(wait=False)
+
+
+@pytest.fixture(scope="session")
+def screenshots() -> Path:
+    SCREENSHOTS_DIR.mkdir(exist_ok=True)
+    return SCREENSHOTS_DIR
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    """Each notebook's summary (times, redraws, controls), also when the tests ran in parallel workers."""
+    lines = []
+    for outcome in ("passed", "failed"):
+        for report in terminalreporter.stats.get(outcome, []):
+            if getattr(report, "when", None) == "call":
+                lines += [str(v) for k, v in report.user_properties if k == "summary"]
+    if lines:
+        terminalreporter.section("notebooks in JupyterLab")
+        for line in sorted(lines):
+            terminalreporter.line(line)

@@ -1,7 +1,7 @@
 """The workbook's tested helpers: one module per idea, imported by the notebooks.
 
-Modules are imported on first use (``helpers.calculus``, ``from helpers import derivation``) so that
-a notebook about sympy does not pay for importing TensorFlow.
+Modules are imported on first use (``helpers.critical_points``, ``from helpers import derivation``), so
+that a notebook about sympy does not pay for importing torch or TensorFlow.
 """
 
 import importlib

@@ -1,20 +1,27 @@
-"""Capacity of a 2-2-1 network: can two hidden units produce the logit beta0 + beta1 * x1 * x2?
+"""Capacity of a network with one hidden layer of two units: can it compute sigma(beta0 + beta1 x1 x2)?
 
-The network is ``sigma_out(c + v . g(W1 x + b1))`` with ``x = (x1, x2)``, ``W1: (2, 2)``, ``b1: (2,)``,
-``v: (2,)`` and a scalar ``c``. ``two_unit_construction`` returns the textbook answer (square hidden
-activation, since ``(x1 + x2)^2 - (x1 - x2)^2 = 4 x1 x2``); ``check_construction`` decides symbolically
-whether ANY proposed weights and activations give ``sigma(beta0 + beta1 x1 x2)`` for all inputs and says
-why not when they do not. Training code (torch) is imported only when used.
+The network is ``sigma_out(c + v . g(W1 x + b1))`` with ``x = (x1, x2)``, ``W1: (2, 2)`` (one row of input
+weights per hidden unit), ``b1: (2,)``, ``v: (2,)`` and a scalar ``c``. ``two_unit_construction`` builds a network
+that computes it; ``published_construction`` builds a published wrong answer (a linear hidden unit meant to compute
+the product); ``check_construction`` decides symbolically whether any proposed weights and activations give
+``sigma(beta0 + beta1 x1 x2)`` for all inputs and, when they do not, says which term of the logit is wrong, by
+how much, and which activation is at fault. Weights and betas may be numbers, sympy expressions (symbols such
+as beta1) or formula strings such as '1/2'. Sympy and NumPy only; training lives in ``capacity_training``.
 """
 
 from __future__ import annotations
 
 import random
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import sympy as sp
+from sympy.parsing.sympy_parser import convert_xor, parse_expr, standard_transformations
+
+from helpers import validation
 
 __all__ = [
     "X1",
@@ -23,12 +30,12 @@ __all__ = [
     "Construction",
     "CheckResult",
     "two_unit_construction",
+    "published_construction",
+    "generic_construction",
     "resolve_activation",
     "network_logit",
+    "product_coefficient",
     "check_construction",
-    "sample_product_data",
-    "TwoUnitNet",
-    "train_two_unit_net",
 ]
 
 X1, X2 = sp.symbols("x1 x2", real=True)
@@ -45,18 +52,43 @@ SYMPY_ACTIVATIONS: dict[str, Callable[[sp.Expr], sp.Expr]] = {
 
 _T = sp.Symbol("t", real=True)
 _SIGMOID = SYMPY_ACTIVATIONS["sigmoid"]
+_UNDEFINED = (sp.nan, sp.zoo, sp.oo, -sp.oo)
+_SHAPES = {"W1": ((2, 2), "one row of input weights per hidden unit"), "b1": ((2,), "one bias per hidden unit"),
+           "v": ((2,), "one output weight per hidden unit")}
 
 
 @dataclass(frozen=True)
 class Construction:
-    """Weights of the 2-2-1 network: W1 (2, 2), b1 (2,), v (2,), c scalar (sympy, exact) and activation names."""
+    """Weights of the network: W1 (2, 2), b1 (2,), v (2,) (stored as sympy matrices), a scalar c, two activations.
+
+    Weights may be numbers, sympy expressions or formula strings; activations are names from SYMPY_ACTIVATIONS or
+    callables on sympy expressions. Wrong shapes, NaN or unknown activations raise TypeError/ValueError here.
+    """
 
     W1: sp.Matrix
     b1: sp.Matrix
     v: sp.Matrix
     c: sp.Expr
-    hidden_activation: str = "square"
-    output_activation: str = "sigmoid"
+    hidden_activation: Any = "square"
+    output_activation: Any = "sigmoid"
+
+    def __post_init__(self) -> None:
+        # nested lists, arrays and formula strings become checked sympy matrices, so a wrong shape fails here
+        object.__setattr__(self, "W1", _weights(self.W1, "W1"))
+        object.__setattr__(self, "b1", _weights(self.b1, "b1"))
+        object.__setattr__(self, "v", _weights(self.v, "v"))
+        object.__setattr__(self, "c", _bias(self.c))
+        resolve_activation(self.hidden_activation, "hidden_activation")
+        resolve_activation(self.output_activation, "output_activation")
+
+    def logit(self) -> sp.Expr:
+        """The output unit's logit c + v . g(W1 x + b1) as an expanded sympy expression in X1, X2."""
+        return network_logit(self.W1, self.b1, self.v, self.c, self.hidden_activation)
+
+    def check(self, beta0: Any, beta1: Any, *, tolerance: float = 1e-9) -> CheckResult:
+        """``check_construction`` on these weights and activations."""
+        return check_construction(self.W1, self.b1, self.v, self.c, self.hidden_activation, self.output_activation,
+                                  beta0, beta1, tolerance=tolerance)
 
     def numpy(self) -> dict[str, np.ndarray]:
         """The weights as float64 arrays {"W1": (2, 2), "b1": (2,), "v": (2,), "c": ()}; needs numeric betas."""
@@ -67,13 +99,14 @@ class Construction:
                 "v": np.array(list(self.v), dtype=np.float64),
                 "c": np.array(float(self.c)),
             }
-        except TypeError as exc:
-            raise ValueError("The construction has symbolic weights: build it with numbers for beta0, beta1.") from exc
+        except TypeError:
+            raise ValueError("The construction has symbolic weights: build it with numbers for beta0 and beta1, "
+                             "e.g. two_unit_construction(-1, 2).") from None
 
 
 @dataclass(frozen=True)
 class CheckResult:
-    """Whether a proposed network equals sigma(beta0 + beta1 x1 x2) for all x, and why (not)."""
+    """Whether a proposed network equals sigma(beta0 + beta1 x1 x2) for all x, why (not), and its logit."""
 
     ok: bool
     reason: str
@@ -89,32 +122,92 @@ class CheckResult:
         p.text(str(self))
 
 
-def two_unit_construction(beta0: Any, beta1: Any) -> Construction:
-    """g(a) = a^2, W1 = [[1, 1], [1, -1]], b1 = 0, v = (beta1/4, -beta1/4), c = beta0, sigmoid output."""
-    b0, b1_ = sp.sympify(beta0), sp.sympify(beta1)
-    return Construction(
-        W1=sp.Matrix([[1, 1], [1, -1]]),
-        b1=sp.zeros(2, 1),
-        v=sp.Matrix([b1_ / 4, -b1_ / 4]),
-        c=b0,
-    )
+# -- inputs ------------------------------------------------------------------------------------
+def _scalar(value: Any, name: str) -> sp.Expr:
+    """One weight or beta as a finite real sympy expression that does not depend on the inputs x1, x2."""
+    if isinstance(value, (bool, np.bool_, sp.logic.boolalg.BooleanAtom)):
+        raise TypeError(f"{name} must be a number or a sympy expression, got {validation.describe(value)}: "
+                        "True and False are not numbers here.")
+    if isinstance(value, (complex, np.complexfloating)):
+        raise TypeError(f"{name} must be a real number, got {validation.describe(value)}: drop the imaginary part.")
+    if isinstance(value, str):
+        try:
+            expr = parse_expr(value, local_dict={"x1": X1, "x2": X2},
+                              transformations=standard_transformations + (convert_xor,))
+        except Exception as err:  # noqa: BLE001 - parse_expr raises SyntaxError, TokenError, TypeError, ...
+            raise ValueError(f"{name} = {value!r} is not a formula sympy can read ({type(err).__name__}): write a "
+                             "number or a formula such as '1/2', '-0.25' or '2*beta0'.") from None
+    else:
+        try:
+            expr = sp.sympify(value.item() if isinstance(value, np.generic) else value, strict=True)
+        except (sp.SympifyError, TypeError, ValueError):
+            expr = None
+    if not isinstance(expr, sp.Expr):
+        raise TypeError(f"{name} must be a number, a sympy expression such as sp.Symbol('beta1') or a formula "
+                        f"string such as '1/2', got {validation.describe(value)}.")
+    if expr.has(sp.nan):
+        raise ValueError(f"{name} is NaN: check the computation that produced it (a division by zero, a diverged "
+                         "training run) and pass a finite number.")
+    if expr.has(*_UNDEFINED):
+        raise ValueError(f"{name} is {expr}, not a finite number: pass a finite number or expression.")
+    if expr.has(sp.I):
+        raise ValueError(f"{name} = {expr} is not real: weights and betas are real numbers.")
+    # a symbol is known by its name: 'beta1' typed as text is the beta1 = sp.Symbol('beta1', real=True) of a cell
+    expr = expr.xreplace({s: sp.Symbol(s.name, real=True) for s in expr.free_symbols if isinstance(s, sp.Symbol)})
+    inputs = sorted(s.name for s in expr.free_symbols if s.name in ("x1", "x2"))
+    if inputs:
+        raise ValueError(f"{name} = {expr} depends on the input {' and '.join(inputs)}: a weight is the same for "
+                         "every input, so pass a number or a symbol such as beta1.")
+    return expr
+
+
+def _weights(value: Any, name: str) -> sp.Matrix:
+    """W1 (2, 2), b1 (2,) or v (2,) as a sympy Matrix ((2, 1) for the vectors), every entry checked."""
+    shape, meaning = _SHAPES[name]
+    if isinstance(value, str):
+        raise TypeError(f"{name} must be a {_shape_text(shape)} array or nested list of numbers ({meaning}), "
+                        f"got {validation.describe(value)}.")
+    if isinstance(value, sp.MatrixBase):
+        value = value.tolist()
+    try:
+        arr = np.asarray(value, dtype=object)
+        ragged = any(isinstance(e, (list, tuple, np.ndarray)) for e in arr.ravel())
+    except ValueError:
+        arr, ragged = np.empty(0, dtype=object), True
+    vector_ok = len(shape) == 1 and arr.shape == (2, 1)  # a sympy column vector
+    if ragged or (arr.shape != shape and not vector_ok):
+        got = "rows of different lengths" if ragged else _shape_text(arr.shape)
+        raise ValueError(f"{name} must have shape {_shape_text(shape)} ({meaning}), got {got}.")
+    entries = [_scalar(e, f"{name}[{', '.join(map(str, i if len(shape) == 2 else i[:1]))}]")
+               for i, e in np.ndenumerate(arr)]
+    return sp.Matrix(2, 2, entries) if len(shape) == 2 else sp.Matrix(entries)
+
+
+def _bias(value: Any, name: str = "c") -> sp.Expr:
+    """The output bias c: a scalar (a 0-d array or one-element list is accepted)."""
+    if isinstance(value, (list, tuple, np.ndarray, sp.MatrixBase)):
+        arr = np.asarray(value.tolist() if isinstance(value, sp.MatrixBase) else value, dtype=object)
+        if arr.size != 1:
+            raise ValueError(f"{name} must be a single number (a scalar, the output bias), got shape "
+                             f"{_shape_text(arr.shape)}.")
+        value = arr.reshape(())[()]
+    return _scalar(value, name)
+
+
+def _shape_text(shape: tuple[int, ...]) -> str:
+    return "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")"
 
 
 def resolve_activation(activation: Any, role: str = "hidden_activation") -> Callable[[sp.Expr], sp.Expr]:
     """A name from SYMPY_ACTIVATIONS or a callable on sympy expressions -> a checked sympy callable."""
     if isinstance(activation, str):
-        try:
-            return SYMPY_ACTIVATIONS[activation]
-        except KeyError:
-            raise ValueError(
-                f"Unknown {role} {activation!r}: use one of {', '.join(sorted(SYMPY_ACTIVATIONS))} "
-                "or a callable on sympy expressions such as lambda a: a**2."
-            ) from None
+        return SYMPY_ACTIVATIONS[validation.one_of(activation, SYMPY_ACTIVATIONS, role)]
     if not callable(activation):
-        raise ValueError(f"{role} must be a name or a callable on sympy expressions, got {type(activation).__name__}.")
+        raise TypeError(f"{role} must be a name such as 'square' or a callable on sympy expressions such as "
+                        f"lambda a: a**2, got {validation.describe(activation)}.")
     try:
         probe = activation(_T)
-    except Exception as exc:  # NumPy ufuncs and array helpers fail on sympy symbols in many ways
+    except Exception as exc:  # noqa: BLE001 - NumPy ufuncs and array helpers fail on sympy symbols in many ways
         raise ValueError(
             f"{role} does not work on sympy expressions ({type(exc).__name__}: {exc}); pass a sympy-friendly "
             "callable such as lambda a: a**2 or 1 / (1 + sp.exp(-a)), or a name like 'square' or 'sigmoid'."
@@ -124,47 +217,125 @@ def resolve_activation(activation: Any, role: str = "hidden_activation") -> Call
     except (sp.SympifyError, TypeError):
         probe = None
     if not isinstance(probe, sp.Expr):
-        raise ValueError(f"{role} must return a sympy expression, got {type(activation(_T)).__name__}.")
+        raise ValueError(f"{role} must return a sympy expression, got {type(activation(_T)).__name__}: "
+                         "write it with sympy functions, e.g. lambda a: sp.tanh(a).")
+    if probe.has(*_UNDEFINED):
+        raise ValueError(f"{role} gives {probe} for an input t: it must give a finite formula in t.")
     return activation
 
 
-def _matrix(value: Any, shape: tuple[int, ...], name: str) -> sp.Matrix:
-    arr = np.asarray(value.tolist() if isinstance(value, sp.MatrixBase) else value, dtype=object)
-    if arr.shape != shape and not (len(shape) == 1 and arr.shape == (shape[0], 1)):
-        raise ValueError(f"{name} must have shape {shape}, got {arr.shape}.")
-    try:
-        flat = [sp.sympify(_plain(e), strict=True) for e in arr.ravel()]
-    except (sp.SympifyError, TypeError) as exc:
-        raise ValueError(f"{name} must contain numbers or sympy expressions: {exc}") from None
-    return sp.Matrix(*shape, flat) if len(shape) == 2 else sp.Matrix(flat)
+# -- constructions -----------------------------------------------------------------------------
+def two_unit_construction(beta0: Any, beta1: Any) -> Construction:
+    """A network with two hidden units whose output is sigma(beta0 + beta1 x1 x2) for every x; betas may be symbols."""
+    beta0, beta1 = _scalar(beta0, "beta0"), _scalar(beta1, "beta1")
+    ### BEGIN SOLUTION
+    W1 = sp.Matrix([[1, 1], [1, -1]])
+    b1 = sp.Matrix([0, 0])
+    v = sp.Matrix([beta1 / 4, -beta1 / 4])
+    c = beta0
+    hidden_activation, output_activation = "square", "sigmoid"
+    ### END SOLUTION
+    return Construction(W1, b1, v, c, hidden_activation, output_activation)
 
 
-def _plain(e: Any) -> Any:
-    """NumPy scalars as Python numbers so sympify accepts them."""
-    return e.item() if isinstance(e, np.generic) else e
+def published_construction(beta0: Any, beta1: Any, unit_weights: Any = None) -> Construction:
+    """The published answer as a network: a linear hidden unit meant to output beta0 + beta1 x1 x2, the other off.
+
+    Unit 1 gets bias beta0; the answer puts beta1 on the product x1 x2, but a unit has one weight per input, so its
+    input weights ``unit_weights`` (w11, w12) are generic symbols unless given, and beta1 has no weight to sit on.
+    Unit 2's weights are 0; v = (1, 0), c = 0; linear hidden activation, sigmoid output.
+    """
+    b0 = _scalar(beta0, "beta0")
+    _scalar(beta1, "beta1")  # validated, although no weight of a linear unit can carry it
+    if unit_weights is None:
+        unit_weights = sp.symbols("w11 w12", real=True)
+    pair = np.asarray(unit_weights.tolist() if isinstance(unit_weights, sp.MatrixBase) else unit_weights, dtype=object)
+    if pair.size != 2:
+        raise ValueError(f"unit_weights must be hidden unit 1's two input weights (w11, w12), got "
+                         f"{validation.describe(unit_weights)}.")
+    w11, w12 = (_scalar(w, f"unit_weights[{i}]") for i, w in enumerate(pair.ravel()))
+    return Construction(W1=sp.Matrix([[w11, w12], [0, 0]]), b1=sp.Matrix([b0, 0]), v=sp.Matrix([1, 0]),
+                        c=sp.Integer(0), hidden_activation="linear")
+
+
+def generic_construction(hidden_activation: Any = "linear", output_activation: Any = "sigmoid") -> Construction:
+    """Every weight a real symbol: W1 = [[w11, w12], [w21, w22]], b1 = (b1, b2), v = (v1, v2), c = c."""
+    resolve_activation(hidden_activation, "hidden_activation")
+    resolve_activation(output_activation, "output_activation")
+    return Construction(
+        W1=sp.Matrix(2, 2, sp.symbols("w11 w12 w21 w22", real=True)),
+        b1=sp.Matrix(sp.symbols("b1 b2", real=True)),
+        v=sp.Matrix(sp.symbols("v1 v2", real=True)),
+        c=sp.Symbol("c", real=True),
+        hidden_activation=hidden_activation,
+        output_activation=output_activation,
+    )
+
+
+# -- the logit -----------------------------------------------------------------------------------
+def _units(W: sp.Matrix, b: sp.Matrix, vv: sp.Matrix, g: Callable[[sp.Expr], sp.Expr]) -> list[sp.Expr]:
+    """Each hidden unit's contribution v_i g(w_i . x + b_i) to the logit."""
+    pre = W * sp.Matrix([X1, X2]) + b
+    return [vv[i] * g(pre[i]) for i in range(2)]
 
 
 def network_logit(W1: Any, b1: Any, v: Any, c: Any, hidden_activation: Any = "square") -> sp.Expr:
-    """The logit c + v . g(W1 x + b1) as a sympy expression in X1, X2 (expanded)."""
-    W = _matrix(W1, (2, 2), "W1")
-    b = _matrix(b1, (2,), "b1")
-    vv = _matrix(v, (2,), "v")
-    cc = _matrix([c] if np.ndim(c) == 0 else c, (1,), "c")[0]
-    g = resolve_activation(hidden_activation)
-    pre = W * sp.Matrix([X1, X2]) + b
-    return sp.expand(cc + sum(vv[i] * g(pre[i]) for i in range(2)))
+    """The logit c + v . g(W1 x + b1) as an expanded sympy expression in X1, X2; W1 (2, 2), b1 (2,), v (2,)."""
+    W, b, vv, cc = _weights(W1, "W1"), _weights(b1, "b1"), _weights(v, "v"), _bias(c)
+    g = resolve_activation(hidden_activation, "hidden_activation")
+    return sp.expand(cc + sum(_units(W, b, vv, g)))
+
+
+def product_coefficient(logit: Any) -> sp.Expr:
+    """The coefficient of x1*x2 in a logit that is a polynomial in X1, X2 (0 when there is no such term)."""
+    expr = _scalar_logit(logit)
+    if not expr.is_polynomial(X1, X2):
+        raise ValueError(f"logit {_text(expr)} is not a polynomial in x1, x2, so it has no coefficients: "
+                         "use a polynomial hidden activation such as 'square' or 'linear'.")
+    return sp.Poly(expr, X1, X2).coeff_monomial(X1 * X2)
+
+
+def _scalar_logit(logit: Any) -> sp.Expr:
+    if not isinstance(logit, sp.Expr):
+        raise TypeError(f"logit must be a sympy expression in x1, x2 (e.g. network_logit(...)), "
+                        f"got {validation.describe(logit)}.")
+    return sp.expand(logit)
+
+
+# -- display -------------------------------------------------------------------------------------
+def _short(e: sp.Expr) -> sp.Expr:
+    """Floats with 4 significant digits, whole floats as integers, round-off below 1e-6 dropped; exact numbers kept."""
+    def shown(f: sp.Float) -> sp.Expr:
+        if abs(f) < 1e-6:
+            return sp.Integer(0)
+        return sp.Integer(int(f)) if float(f).is_integer() else sp.Float(f, 4)  # Float(1.0) != 1 in sympy
+
+    return e.xreplace({f: shown(f) for f in e.atoms(sp.Float)})
+
+
+def _text(e: sp.Expr) -> str:
+    """A formula as the workbook writes it in messages: 2·x1·x2 - 1, x1^2, 0.5 (not 0.5000)."""
+    s = sp.sstr(_short(sp.sympify(e))).replace("**", "^").replace("*", "·")
+    s = re.sub(r"(\d+\.\d*?[1-9])0+(?!\d)", r"\1", s)
+    return re.sub(r"(\d+)\.0+(?!\d)", r"\1", s)
+
+
+def _activation_text(activation: Any, g: Callable[[sp.Expr], sp.Expr], var: str = "a") -> str:
+    formula = _text(g(sp.Symbol(var, real=True)))
+    return f"{activation} (g({var}) = {formula})" if isinstance(activation, str) else f"g({var}) = {formula}"
+
+
+def _is_affine(g: Callable[[sp.Expr], sp.Expr]) -> bool:
+    out = sp.expand(g(_T))
+    return out.is_polynomial(_T) and sp.degree(out, _T) <= 1
 
 
 def _is_sigmoid(f: Callable[[sp.Expr], sp.Expr]) -> bool:
     diff = f(_T) - _SIGMOID(_T)
-    if sp.simplify(diff.rewrite(sp.exp)).is_zero:
-        return True
-    return all(abs(complex(diff.evalf(subs={_T: t}))) < 1e-12 for t in (-3.1, -0.7, 0.0, 0.4, 2.3))
-
-
-def _short(e: sp.Expr) -> sp.Expr:
-    """Floats shown with 4 significant digits and round-off below 1e-6 dropped; exact numbers untouched."""
-    return e.xreplace({f: (sp.Float(f, 4) if abs(f) >= 1e-6 else sp.Integer(0)) for f in e.atoms(sp.Float)})
+    try:  # numbers first: simplify is slow on what is plainly not the sigmoid (tanh)
+        return all(abs(complex(diff.evalf(subs={_T: t}))) < 1e-12 for t in (-3.1, -0.7, 0.0, 0.4, 2.3))
+    except TypeError:  # a formula with free parameters besides t
+        return bool(sp.simplify(diff.rewrite(sp.exp)).is_zero)
 
 
 def _coefficient_zero(d: sp.Expr, tolerance: float) -> bool:
@@ -177,6 +348,18 @@ def _coefficient_zero(d: sp.Expr, tolerance: float) -> bool:
     return abs(complex(d)) <= tolerance
 
 
+def _term_name(term: sp.Expr) -> str:
+    return "the constant term" if term == 1 else f"the {_text(term)} coefficient"
+
+
+def _off_by(have: sp.Expr, want: sp.Expr) -> str:
+    gap = sp.simplify(have - want)
+    if gap.free_symbols:
+        return ""
+    return f" (off by {_text(gap)})" if not gap.has(sp.Float) else f" (off by {float(gap):.3g})"
+
+
+# -- the checker ---------------------------------------------------------------------------------
 def check_construction(
     W1: Any,
     b1: Any,
@@ -191,152 +374,95 @@ def check_construction(
 ) -> CheckResult:
     """Is sigma_out(c + v . g(W1 x + b1)) == sigma(beta0 + beta1 x1 x2) for every x = (x1, x2)?
 
-    Shapes: W1 (2, 2), b1 (2,), v (2,), c scalar. With a polynomial logit each coefficient of
+    Shapes: W1 (2, 2), b1 (2,), v (2,), c a scalar. With a polynomial logit each coefficient of
     ``logit - (beta0 + beta1 x1 x2)`` must vanish: exactly for exact numbers and symbols, up to the absolute
     ``tolerance`` where floats are involved (the default only forgives round-off; learned weights need more).
+    Bad arguments raise TypeError/ValueError; a wrong network is a CheckResult with ok False and the reason.
     """
-    if not (isinstance(tolerance, (int, float)) and tolerance >= 0 and np.isfinite(tolerance)):
-        raise ValueError(f"tolerance must be a finite number >= 0, got {tolerance!r}.")
+    tol = validation.positive_number(tolerance, "tolerance", allow_zero=True)
+    W, b, vv, cc = _weights(W1, "W1"), _weights(b1, "b1"), _weights(v, "v"), _bias(c)
+    g = resolve_activation(hidden_activation, "hidden_activation")
     out = resolve_activation(output_activation, "output_activation")
-    logit = network_logit(W1, b1, v, c, hidden_activation)
-    target = sp.expand(sp.sympify(beta0) + sp.sympify(beta1) * X1 * X2)
-    shown = _short(logit)
+    target = sp.expand(_scalar(beta0, "beta0") + _scalar(beta1, "beta1") * X1 * X2)
+    units = _units(W, b, vv, g)
+    logit = sp.expand(cc + sum(units))
 
+    pre = W * sp.Matrix([X1, X2]) + b
+    for i, unit in enumerate(units, start=1):
+        if unit.has(*_UNDEFINED):
+            return CheckResult(False, f"hidden unit {i} is undefined: the hidden activation "
+                               f"{_activation_text(hidden_activation, g)} gives {unit} at its pre-activation "
+                               f"{_text(pre[i - 1])}", logit)
     if not _is_sigmoid(out):
         # sigma is one-to-one, so with a sigmoid output only the logit matters; anything else must match as is
-        if sp.simplify(out(logit) - _SIGMOID(target)).is_zero:
-            return CheckResult(True, f"the output {_short(out(logit))} equals sigma({target}) even without a sigmoid output unit", logit)
+        gap = out(logit) - _SIGMOID(target)
+        if _differs_somewhere(gap, tol) is None and sp.simplify(gap).is_zero:
+            return CheckResult(True, f"the output {_text(out(logit))} equals sigma({_text(target)}) even without a "
+                               "sigmoid output unit", logit)
+        return CheckResult(False, f"the output activation {_activation_text(output_activation, out, 't')}"
+                           f" is not the sigmoid, so the output {_text(out(logit))} is not sigma({_text(target)}): "
+                           "a logistic regression's output unit is sigma(t) = 1/(1 + exp(-t))", logit)
+    if logit.is_polynomial(X1, X2):
+        return _compare_polynomials(logit, target, units, hidden_activation, g, tol)
+    return _compare_functions(logit, target, hidden_activation, g, tol)
+
+
+def _compare_polynomials(logit: sp.Expr, target: sp.Expr, units: list[sp.Expr], hidden_activation: Any,
+                         g: Callable[[sp.Expr], sp.Expr], tol: float) -> CheckResult:
+    have, want, gap = (sp.Poly(e, X1, X2) for e in (logit, target, logit - target))
+    wrong = [m for m, co in zip(gap.monoms(), gap.coeffs(), strict=True) if not _coefficient_zero(co, tol)]
+    shown = _text(logit)
+    if not wrong:
+        within = f" (every coefficient within {tol:g})" if logit.atoms(sp.Float) else ""
+        return CheckResult(True, f"the output's logit {shown} equals the target logit {_text(target)}{within}, "
+                           "so the output is the logistic regression on x1·x2 for all inputs", logit)
+    product, needed = have.coeff_monomial(X1 * X2), want.coeff_monomial(X1 * X2)
+    if _coefficient_zero(product, tol) and not _coefficient_zero(needed, tol):
+        if _is_affine(g):
+            what = ("a linear hidden unit" if hidden_activation in ("linear", "identity")
+                    else f"a hidden unit with the affine activation {_activation_text(hidden_activation, g)}")
+            return CheckResult(False, f"the output's logit is {shown}, which has no x1·x2 term: {what} cannot make a "
+                               "product (its pre-activation w1·x1 + w2·x2 + b has no x1·x2 term whatever the weights, "
+                               "so the logit is affine in x)", logit)
+        per_unit = " and ".join(f"unit {i} contributes {_text(sp.Poly(u, X1, X2).coeff_monomial(X1 * X2))}·x1·x2"
+                                for i, u in enumerate(units, start=1))
+        activation = _activation_text(hidden_activation, g)
+        return CheckResult(False, f"the output's logit is {shown}, which has no x1·x2 term, but the target needs "
+                           f"{_text(needed)}·x1·x2: with the hidden activation {activation} {per_unit}", logit)
+    parts = []
+    for monom in wrong:
+        term = sp.Mul(*(s**k for s, k in zip((X1, X2), monom, strict=True)))
+        h, w = sp.sympify(have.coeff_monomial(term)), sp.sympify(want.coeff_monomial(term))
+        parts.append(f"{_term_name(term)} is {_text(h)}, not {_text(w)}{_off_by(h, w)}")
+    return CheckResult(False, f"the output's logit is {shown}: " + "; ".join(parts), logit)
+
+
+def _differs_somewhere(diff: sp.Expr, tol: float) -> tuple[float, str] | None:
+    """(gap, where) at the first of 200 seeded random points (x1, x2 and any parameters) where |diff| > tol."""
+    rng = random.Random(0)
+    names = (X1, X2, *sorted(diff.free_symbols - {X1, X2}, key=lambda s: s.name))
+    for _ in range(200):
+        point = {s: rng.uniform(-3, 3) for s in names}
+        gap = complex(diff.evalf(subs=point))
+        if abs(gap) > max(tol, 1e-9):
+            return gap.real, ", ".join(f"{s.name} = {point[s]:.3g}" for s in names)
+    return None
+
+
+def _compare_functions(logit: sp.Expr, target: sp.Expr, hidden_activation: Any, g: Callable[[sp.Expr], sp.Expr],
+                       tol: float) -> CheckResult:
+    """Not a polynomial (relu, tanh, sigmoid hidden units): find a counterexample, else prove equality."""
+    diff = logit - target
+    found = _differs_somewhere(diff, tol)
+    if found is not None:
         return CheckResult(
             False,
-            f"the output activation is not the sigmoid (it maps t to {out(_T)}), so the output "
-            f"{_short(out(logit))} is not sigma({target}); a logistic-regression output needs sigma",
+            f"the output's logit is {_text(logit)}, which is not a polynomial in x1, x2 (the hidden activation "
+            f"{_activation_text(hidden_activation, g)} is not one) and differs from the target logit "
+            f"{_text(target)} by {found[0]:.3g} at {found[1]}",
             logit,
         )
-
-    if logit.is_polynomial(X1, X2):
-        poly = sp.Poly(logit - target, X1, X2)
-        wrong = [(m, co) for m, co in zip(poly.monoms(), poly.coeffs()) if not _coefficient_zero(co, tolerance)]
-        if not wrong:
-            within = f" (every coefficient within {tolerance:g})" if logit.atoms(sp.Float) else ""
-            return CheckResult(True, f"the output's logit {shown} equals the target logit {_short(target)}{within}, "
-                               "so the output is the logistic regression on x1*x2 for all inputs", logit)
-        cross = sp.Poly(logit, X1, X2).coeff_monomial(X1 * X2)
-        if _coefficient_zero(cross, 0.0):
-            affine = " (the logit is affine in x: with a linear hidden activation the network is sigma(affine(x)))" if sp.Poly(logit, X1, X2).total_degree() <= 1 else ""
-            return CheckResult(False, f"the output's logit is {shown}, which has no x1*x2 term{affine}", logit)
-        parts = []
-        for monom, co in wrong:
-            term = sp.Mul(*(s**k for s, k in zip((X1, X2), monom)))
-            have = sp.Poly(logit, X1, X2).coeff_monomial(term)
-            want = sp.Poly(target, X1, X2).coeff_monomial(term)
-            name = "the constant term" if term == 1 else f"the {term} coefficient"
-            parts.append(f"{name} is {_short(sp.sympify(have))}, not {_short(sp.sympify(want))}")
-        return CheckResult(False, f"the output's logit is {shown}: " + "; ".join(parts), logit)
-
-    # not a polynomial (relu, tanh, sigmoid hidden units): try to prove equality, else find a counterexample
-    diff = logit - target
     if sp.simplify(diff).is_zero:
-        return CheckResult(True, f"the output's logit {shown} simplifies to {target}", logit)
-    rng = random.Random(0)
-    for _ in range(200):
-        point = {X1: rng.uniform(-3, 3), X2: rng.uniform(-3, 3)}
-        gap = complex(diff.evalf(subs=point))
-        if abs(gap) > max(tolerance, 1e-9):
-            where = f"x1={point[X1]:.3g}, x2={point[X2]:.3g}"
-            return CheckResult(
-                False,
-                f"the output's logit is {shown}, which is not a polynomial in x1, x2 and differs from "
-                f"{target} by {gap.real:.3g} at {where}",
-                logit,
-            )
-    return CheckResult(False, f"could not decide whether {shown} equals {target}: sympy cannot simplify the difference and 200 random points agree", logit)
-
-
-# ---- learning the construction (go further) --------------------------------------------------------
-def sample_product_data(
-    beta0: float, beta1: float, n: int = 2000, seed: int = 0, *, hard: bool = False
-) -> tuple[np.ndarray, np.ndarray]:
-    """x: (n, 2) uniform on [-2, 2]^2; y: (n,) = sigma(beta0 + beta1 x1 x2), or 0/1 draws from it if ``hard``."""
-    if not isinstance(n, (int, np.integer)) or n <= 0:
-        raise ValueError(f"n must be a positive integer, got {n!r}.")
-    rng = np.random.default_rng(seed)
-    x = rng.uniform(-2, 2, size=(n, 2))
-    p = 1 / (1 + np.exp(-(beta0 + beta1 * x[:, 0] * x[:, 1])))
-    # soft labels make the construction the exact minimiser of the cross-entropy, so training can recover it
-    return x, ((rng.uniform(size=n) < p).astype(np.float64) if hard else p)
-
-
-def _torch():
-    import torch
-
-    return torch
-
-
-def _two_unit_class():
-    torch = _torch()
-
-    class _TwoUnitNet(torch.nn.Module):
-        """x: (N, 2) -> P(y = 1): (N,), with hidden activation a -> a**2 and a sigmoid output."""
-
-        def __init__(self) -> None:
-            super().__init__()
-            self.hidden = torch.nn.Linear(2, 2, dtype=torch.float64)
-            self.out = torch.nn.Linear(2, 1, dtype=torch.float64)
-
-        def logit(self, x: "torch.Tensor") -> "torch.Tensor":
-            return self.out(self.hidden(x) ** 2).squeeze(-1)
-
-        def forward(self, x: "torch.Tensor") -> "torch.Tensor":
-            return torch.sigmoid(self.logit(x))
-
-        def set_weights(self, W1: Any, b1: Any, v: Any, c: Any) -> "_TwoUnitNet":
-            """Overwrite the weights: W1 (2, 2), b1 (2,), v (2,), c scalar."""
-            with torch.no_grad():
-                self.hidden.weight.copy_(torch.as_tensor(np.asarray(W1, dtype=np.float64).reshape(2, 2)))
-                self.hidden.bias.copy_(torch.as_tensor(np.asarray(b1, dtype=np.float64).reshape(2)))
-                self.out.weight.copy_(torch.as_tensor(np.asarray(v, dtype=np.float64).reshape(1, 2)))
-                self.out.bias.copy_(torch.as_tensor(np.asarray(c, dtype=np.float64).reshape(1)))
-            return self
-
-        def weights(self) -> dict[str, np.ndarray]:
-            """{"W1": (2, 2), "b1": (2,), "v": (2,), "c": ()} as float64 arrays."""
-            return {
-                "W1": self.hidden.weight.detach().numpy().copy(),
-                "b1": self.hidden.bias.detach().numpy().copy(),
-                "v": self.out.weight.detach().numpy().reshape(2).copy(),
-                "c": self.out.bias.detach().numpy().reshape(()).copy(),
-            }
-
-    return _TwoUnitNet
-
-
-def TwoUnitNet(seed: int = 0):  # noqa: N802 - reads like the class it builds
-    """A torch 2-2-1 network with square hidden activation and sigmoid output, float64, seeded init."""
-    torch = _torch()
-    torch.manual_seed(seed)
-    return _two_unit_class()()
-
-
-def train_two_unit_net(x: np.ndarray, y: np.ndarray, epochs: int = 600, lr: float = 0.05, seed: int = 0):
-    """Full-batch Adam on the mean binary cross-entropy; x: (N, 2), y: (N,) in [0, 1] -> (net, losses)."""
-    torch = _torch()
-    x = np.asarray(x, dtype=np.float64)
-    y = np.asarray(y, dtype=np.float64)
-    if x.ndim != 2 or x.shape[1] != 2 or y.shape != (x.shape[0],):
-        raise ValueError(f"Pass x: (N, 2) and y: (N,), got x {x.shape} and y {y.shape}.")
-    if not isinstance(epochs, (int, np.integer)) or epochs <= 0:
-        raise ValueError(f"epochs must be a positive integer, got {epochs!r}.")
-    net = TwoUnitNet(seed)
-    xt, yt = torch.from_numpy(x), torch.from_numpy(y)
-    opt = torch.optim.Adam(net.parameters(), lr=lr)
-    loss_fn = torch.nn.BCEWithLogitsLoss()  # on the logit: stable for large |logit|
-    losses = []
-    for _ in range(epochs):
-        opt.zero_grad()
-        loss = loss_fn(net.logit(xt), yt)
-        loss.backward()
-        opt.step()
-        losses.append(loss.item())
-        if not np.isfinite(losses[-1]):
-            raise ValueError(f"training diverged (loss {losses[-1]}): lower lr, currently {lr}.")
-    return net, np.array(losses)
+        return CheckResult(True, f"the output's logit {_text(logit)} simplifies to {_text(target)}", logit)
+    return CheckResult(False, f"could not decide whether {_text(logit)} equals {_text(target)}: sympy cannot simplify "
+                       "the difference and 200 random points agree", logit)

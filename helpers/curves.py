@@ -1,34 +1,47 @@
-"""Overfitting curves measured, not drawn: error vs training-set size, vs model complexity, vs epochs.
+"""Overfitting curves measured, not drawn: error against training-set size and against model complexity.
 
-Sizes and complexities go through scikit-learn's ``learning_curve`` / ``validation_curve`` with repeated
-random splits (``ShuffleSplit``); epochs come from a small PyTorch network trained with early stopping
-(patience, restore of the best weights; the same rule as ``keras.callbacks.EarlyStopping``). Every
-experiment returns a small dataclass of arrays; ``helpers.curve_plots`` draws them.
+Every curve is measured over ``n_repeats`` random splits of one data set (``random_splits``): each split holds
+out a test set and keeps the rest, in random order, for training; a training set of size n is the first n
+points of that order, so the training sets of one split are nested. Any scikit-learn estimator goes through
+``learning_curve`` / ``validation_curve`` (``error_vs_training_size``, ``error_vs_complexity``); polynomial
+least squares on one input, the running example, is solved for all splits at once with NumPy
+(``polynomial_size_curve``, ``polynomial_complexity_curve``), which gives the same numbers as the
+scikit-learn pipeline of ``make_model("polynomial")`` on the same splits, fast enough to redraw under a slider.
+``helpers.curve_plots`` draws the curves.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+from numpy.polynomial import legendre
+from scipy.stats import binomtest
 from sklearn.base import BaseEstimator
 from sklearn.decomposition import PCA
 from sklearn.linear_model import LinearRegression
-from sklearn.model_selection import ShuffleSplit, learning_curve, validation_curve
+from sklearn.model_selection import learning_curve, validation_curve
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import MinMaxScaler, PolynomialFeatures
 from threadpoolctl import threadpool_limits
 
+from helpers import validation
+
 __all__ = [
-    "SizeCurve", "ComplexityCurve", "EpochCurve", "make_noisy_sine", "make_model", "MODEL_NAMES",
-    "error_vs_training_size", "error_vs_complexity", "early_stopping_epochs", "train_with_early_stopping",
-    "least_squares_training_mse",
+    "SizeCurve", "ComplexityCurve", "MODEL_NAMES", "SCORINGS", "make_noisy_sine", "make_model", "random_splits",
+    "error_vs_training_size", "error_vs_complexity", "polynomial_size_curve", "polynomial_complexity_curve",
+    "sine_approximation_error", "least_squares_training_mse", "SIZE_TEST_POINTS", "sine_size_curve",
 ]
 
 MODEL_NAMES = ("polynomial", "knn")
-# scikit-learn scores are "higher is better"; these turn a score into an error that is 0 at perfection
+# scikit-learn scores are "higher is better"; an error is 0 at perfection and grows upwards
+SCORINGS = ("neg_mean_squared_error", "accuracy")
 _ERROR_OF_SCORE = {"neg_mean_squared_error": lambda s: -s, "accuracy": lambda s: 1.0 - s}
+_ERROR_LABEL = {"neg_mean_squared_error": "mean squared error", "accuracy": "error rate (1 - accuracy)"}
+SIZE_TEST_POINTS = 500  # a large test set makes the test curve precise enough to compare with training
 
 
 # --------------------------------------------------------------------------------------------- results
@@ -63,6 +76,14 @@ class SizeCurve(_MedianOverRepeats):
         """Median test minus median training error per size: (S,)."""
         return self.test_centre - self.train_centre
 
+    def train_below_test(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per size, the fraction of splits whose training error is below their test error, and the one-sided
+        sign-test p-value against "no more often than not": two arrays (S,)."""
+        below = (self.train_error < self.test_error).sum(axis=0)
+        n = len(self.train_error)
+        p = np.array([binomtest(int(k), n, 0.5, alternative="greater").pvalue for k in below])
+        return below / n, p
+
 
 @dataclass
 class ComplexityCurve(_MedianOverRepeats):
@@ -82,8 +103,8 @@ class ComplexityCurve(_MedianOverRepeats):
         return int(np.argmin(self.test_centre))
 
     @property
-    def best_value(self):
-        """The parameter value with the smallest mean test error."""
+    def best_value(self) -> Any:
+        """The parameter value with the smallest median test error."""
         return self.values[self.best_index]
 
     @property
@@ -92,243 +113,256 @@ class ComplexityCurve(_MedianOverRepeats):
         return 0 < self.best_index < len(self.values) - 1
 
 
-@dataclass
-class EpochCurve:
-    """Error vs epoch (E epochs actually run): train_loss, val_loss, train_error, val_error (E,)."""
-
-    train_loss: np.ndarray
-    val_loss: np.ndarray
-    train_error: np.ndarray
-    val_error: np.ndarray
-    best_epoch: int  # 1-based epoch whose weights were restored (smallest monitored validation loss)
-    stopped_epoch: int  # 1-based last epoch run; equals max_epochs when patience never ran out
-    patience: int
-    test_loss: float  # of the restored weights, on data used neither for training nor for stopping
-    test_error: float
-
-    @property
-    def epochs(self) -> np.ndarray:
-        """1, 2, ..., stopped_epoch: (E,)."""
-        return np.arange(1, len(self.val_loss) + 1)
-
-
 # ------------------------------------------------------------------------------------------------ data
-def _positive_int(value: object, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be a positive integer, got {value!r} of type {type(value).__name__}.")
-    if value <= 0:
-        raise ValueError(f"{name} must be a positive integer, got {value}.")
-    return int(value)
-
-
-def make_noisy_sine(n: int = 200, noise: float = 0.3, random_state: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """x: (n, 1) uniform on [0, 1], y: (n,) = sin(2 pi x) + N(0, noise^2), from a seeded Generator."""
-    n = _positive_int(n, "n")
-    if not np.isfinite(noise) or noise < 0:
-        raise ValueError(f"noise is a standard deviation: pass a finite number >= 0, not {noise!r}.")
-    rng = np.random.default_rng(random_state)
+def make_noisy_sine(n: int = 200, noise: float = 0.3, random_state: Any = 0) -> tuple[np.ndarray, np.ndarray]:
+    """n points: x (n, 1) uniform on [0, 1] and y (n,) = sin(2 pi x) + N(0, noise^2), from a seeded Generator."""
+    n = validation.positive_int(n, "n")
+    noise = validation.positive_number(noise, "noise", allow_zero=True)
+    rng = validation.as_rng(random_state)
     x = rng.uniform(0.0, 1.0, size=(n, 1))
     y = np.sin(2 * np.pi * x[:, 0]) + noise * rng.standard_normal(n)
     return x, y
 
 
-def make_model(name: str, **params) -> Pipeline:
-    """A fresh estimator: "polynomial" (degree=) least squares, or "knn" (n_neighbors=, n_components=)."""
+def make_model(name: str, *, degree: int = 3, n_neighbors: int = 5, n_components: int = 20) -> Pipeline:
+    """A fresh estimator: "polynomial" least squares of ``degree``, or "knn" (n_neighbors, PCA to n_components)."""
+    validation.one_of(name, MODEL_NAMES, "model name")
     if name == "polynomial":
         # mapping x to [-1, 1] first keeps high-degree least squares well conditioned (x^12 on [0, 1] is not)
-        return make_pipeline(MinMaxScaler((-1, 1)), PolynomialFeatures(params.pop("degree", 3)), LinearRegression(),
-                             **params)
-    if name == "knn":
-        # a few PCA components keep the distances cheap on a shared 2-core machine; the curve keeps its shape
-        n_components = params.pop("n_components", 20)
-        return make_pipeline(PCA(n_components, random_state=0), KNeighborsClassifier(**params))
-    raise ValueError(f"Unknown model name {name!r}: pass one of {MODEL_NAMES}.")
+        degree = validation.positive_int(degree, "degree", minimum=0)
+        return make_pipeline(MinMaxScaler((-1, 1)), PolynomialFeatures(degree), LinearRegression())
+    # a few PCA components keep the distances cheap on a shared 2-core machine; the curve keeps its shape
+    n_components = validation.positive_int(n_components, "n_components")
+    n_neighbors = validation.positive_int(n_neighbors, "n_neighbors")
+    return make_pipeline(PCA(n_components, random_state=0), KNeighborsClassifier(n_neighbors))
 
 
-def _check_xy(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    x, y = np.asarray(x), np.asarray(y)
-    if x.ndim != 2 or y.ndim != 1 or len(x) != len(y):
-        raise ValueError(f"Pass x: (N, D) and y: (N,) with the same N; got x {x.shape} and y {y.shape}.")
+# ------------------------------------------------------------------------------------- checks and splits
+def _check_xy(x: Any, y: Any, *, one_input: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    if one_input and np.ndim(x) == 1 and not isinstance(x, str):
+        raise ValueError(f"x must have shape (N, 1), one input per row, got shape {np.shape(x)}: "
+                         "pass x.reshape(-1, 1).")
+    x = validation.float_array(x, "x", shape=("N", 1) if one_input else ("N", "D"))
+    y = validation.float_array(y, "y", shape=("N",))
+    validation.same_length(x=x, y=y)
     return x, y
 
 
-def _check_scoring(scoring: str) -> None:
-    if scoring not in _ERROR_OF_SCORE:
-        raise ValueError(f"Unknown scoring {scoring!r}: pass one of {tuple(_ERROR_OF_SCORE)}.")
+def _test_count(test_size: Any, n_samples: int) -> int:
+    """The number of test points: ``test_size`` points (int) or that fraction of the data (float in (0, 1))."""
+    if isinstance(test_size, (float, np.floating)):
+        fraction = validation.probability(test_size, "test_size")
+        if fraction == 0:
+            raise ValueError("test_size must be a fraction in (0, 1) such as 0.3, or a number of points, got 0.0.")
+        n_test = int(np.ceil(fraction * n_samples))
+    else:
+        n_test = validation.positive_int(test_size, "test_size")
+    if n_test >= n_samples:
+        raise ValueError(f"test_size={test_size} leaves no training data among {n_samples} points: "
+                         f"pass a fraction such as 0.3 or fewer than {n_samples} points.")
+    return n_test
 
 
-# --------------------------------------------------------------------------------------------- C1 size
-def error_vs_training_size(estimator: BaseEstimator, x: np.ndarray, y: np.ndarray, sizes, *,
+def random_splits(n_samples: int, n_repeats: int, test_size: float | int, random_state: Any = 0
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """Random train/test splits as index arrays: train (R, n_samples - n_test) in random order, test (R, n_test).
+
+    Split r is a permutation of ``range(n_samples)`` whose first ``n_test`` entries are the test set; the first
+    n entries of ``train[r]`` are the training set of size n, so growing training sets are nested.
+    """
+    n_samples = validation.positive_int(n_samples, "n_samples", minimum=2)
+    n_repeats = validation.positive_int(n_repeats, "n_repeats")
+    n_test = _test_count(test_size, n_samples)
+    rng = validation.as_rng(random_state)
+    orders = np.stack([rng.permutation(n_samples) for _ in range(n_repeats)])
+    return orders[:, n_test:], orders[:, :n_test]
+
+
+def _check_sizes(sizes: Any, n_train: int, test_size: Any) -> np.ndarray:
+    if isinstance(sizes, str) or np.ndim(sizes) != 1 or len(sizes) == 0:
+        raise ValueError(f"sizes must be a non-empty list of training-set sizes such as [10, 20, 40], got {sizes!r}.")
+    checked = [validation.positive_int(s, f"sizes[{i}]") for i, s in enumerate(sizes)]
+    if np.any(np.diff(checked) <= 0):
+        raise ValueError(f"sizes must be strictly increasing, got {checked}: sort them and drop repeats.")
+    if checked[-1] > n_train:
+        raise ValueError(f"the largest size {checked[-1]} exceeds the {n_train} points left for training after "
+                         f"holding out test_size={test_size}: pass sizes up to {n_train}, or more data.")
+    return np.array(checked)
+
+
+def _check_values(values: Any, name: str) -> np.ndarray:
+    values = np.asarray(values)
+    if values.ndim != 1 or values.size < 3:
+        raise ValueError(f"{name} must be a 1-D range of at least 3 settings (so that a best one can lie inside), "
+                         f"got {values.tolist()}.")
+    return values
+
+
+# ------------------------------------------------------------------------------ any scikit-learn model
+def error_vs_training_size(estimator: BaseEstimator, x: np.ndarray, y: np.ndarray, sizes: Sequence[int], *,
                            scoring: str = "neg_mean_squared_error", n_repeats: int = 10,
-                           test_size: float | int = 0.3, random_state: int = 0, n_jobs: int = 1) -> SizeCurve:
-    """Learning curve with ``n_repeats`` random train/test splits; sizes (S,) absolute, increasing."""
+                           test_size: float | int = 0.3, random_state: Any = 0) -> SizeCurve:
+    """Learning curve of ``estimator`` (x: (N, D), y: (N,)) on ``random_splits``; sizes (S,) absolute, increasing."""
     x, y = _check_xy(x, y)
-    _check_scoring(scoring)
-    n_repeats = _positive_int(n_repeats, "n_repeats")
-    sizes = np.asarray(sizes)
-    if sizes.ndim != 1 or sizes.size == 0:
-        raise ValueError(f"sizes must be a non-empty 1-D list of training-set sizes, got shape {sizes.shape}.")
-    if not np.issubdtype(sizes.dtype, np.integer) or np.any(sizes <= 0):
-        raise ValueError(f"sizes must be positive integers (numbers of training examples), got {sizes.tolist()}.")
-    if np.any(np.diff(sizes) <= 0):
-        raise ValueError(f"sizes must be strictly increasing, got {sizes.tolist()}.")
-    n_test = int(test_size) if isinstance(test_size, (int, np.integer)) else int(np.ceil(test_size * len(x)))
-    n_train_max = len(x) - n_test
-    if sizes[-1] > n_train_max:
-        raise ValueError(f"The largest size {sizes[-1]} exceeds the {n_train_max} examples left for training "
-                         f"after holding out test_size={test_size}; pass smaller sizes or more data.")
-    cv = ShuffleSplit(n_splits=n_repeats, test_size=test_size, random_state=random_state)
-    with threadpool_limits(1):  # BLAS/OpenMP threads fighting n_jobs on 2 shared cores only slow things down
-        used, train_score, test_score = learning_curve(estimator, x, y, train_sizes=sizes, cv=cv,
-                                                       scoring=scoring, n_jobs=n_jobs, shuffle=True,
-                                                       random_state=random_state)
+    validation.one_of(scoring, SCORINGS, "scoring")
+    train, test = random_splits(len(x), n_repeats, test_size, random_state)
+    sizes = _check_sizes(sizes, train.shape[1], test_size)
+    splits = list(zip(train, test, strict=True))
+    with threadpool_limits(1):  # BLAS threads only contend on a shared 2-core machine
+        used, train_score, test_score = learning_curve(estimator, x, y, train_sizes=sizes, cv=splits, scoring=scoring,
+                                                       shuffle=False)
     to_error = _ERROR_OF_SCORE[scoring]
     # learning_curve returns (S, R); the dataclass keeps repeats first
     return SizeCurve(used, to_error(train_score).T, to_error(test_score).T, _ERROR_LABEL[scoring])
 
 
-_ERROR_LABEL = {"neg_mean_squared_error": "mean squared error", "accuracy": "error rate (1 - accuracy)"}
-
-
-# --------------------------------------------------------------------------------------- C2 complexity
-def error_vs_complexity(estimator: BaseEstimator, x: np.ndarray, y: np.ndarray, param_name: str, values, *,
-                        complexity=None, complexity_name: str | None = None,
-                        scoring: str = "neg_mean_squared_error", n_repeats: int = 10, test_size: float = 0.3,
-                        random_state: int = 0, n_jobs: int = 1) -> ComplexityCurve:
-    """Validation curve over ``values`` (P,) of ``param_name``; ``complexity`` (P,) must increase (default: values)."""
+def error_vs_complexity(estimator: BaseEstimator, x: np.ndarray, y: np.ndarray, param_name: str,
+                        values: Sequence[Any], *, complexity: Sequence[float] | None = None,
+                        complexity_name: str | None = None, scoring: str = "neg_mean_squared_error",
+                        n_repeats: int = 10, test_size: float | int = 0.3, random_state: Any = 0) -> ComplexityCurve:
+    """Validation curve (x: (N, D), y: (N,)) over ``values`` (P,) of ``param_name``; ``complexity`` (P,) increasing."""
     x, y = _check_xy(x, y)
-    _check_scoring(scoring)
-    n_repeats = _positive_int(n_repeats, "n_repeats")
-    values = np.asarray(values)
-    if values.ndim != 1 or values.size < 3:
-        raise ValueError(f"values must be a 1-D range of at least 3 settings (so a best one can lie inside), "
-                         f"got {values.tolist()}.")
-    if param_name not in estimator.get_params():
-        raise ValueError(f"{type(estimator).__name__} has no parameter {param_name!r}; pass one of "
-                         f"{sorted(k for k in estimator.get_params() if '__' in k) or sorted(estimator.get_params())}.")
-    complexity = values.astype(float) if complexity is None else np.asarray(complexity, dtype=float)
-    if complexity.shape != values.shape or np.any(np.diff(complexity) <= 0):
+    validation.one_of(scoring, SCORINGS, "scoring")
+    values = _check_values(values, "values")
+    params = estimator.get_params()
+    if param_name not in params:
+        validation.one_of(param_name, sorted(k for k in params if "__" in k) or sorted(params), "parameter name")
+    complexity = (values.astype(float) if complexity is None
+                  else validation.float_array(complexity, "complexity", shape=(len(values),)))
+    if np.any(np.diff(complexity) <= 0):
         raise ValueError("complexity must have one entry per value and increase strictly (simplest model first); "
                          f"got {complexity.tolist()} for values {values.tolist()}.")
-    cv = ShuffleSplit(n_splits=n_repeats, test_size=test_size, random_state=random_state)
+    train, test = random_splits(len(x), n_repeats, test_size, random_state)
     with threadpool_limits(1):
         train_score, test_score = validation_curve(estimator, x, y, param_name=param_name, param_range=values,
-                                                   cv=cv, scoring=scoring, n_jobs=n_jobs)
+                                                   cv=list(zip(train, test, strict=True)), scoring=scoring)
     to_error = _ERROR_OF_SCORE[scoring]
     return ComplexityCurve(param_name, values, complexity, to_error(train_score).T, to_error(test_score).T,
                            _ERROR_LABEL[scoring], complexity_name or param_name)
 
 
-# ------------------------------------------------------------------------------------------ C3 epochs
-def early_stopping_epochs(val_loss, patience: int, min_delta: float = 0.0) -> tuple[int, int]:
-    """Keras' EarlyStopping rule on a validation curve (E,): (best_epoch, stopped_epoch), both 1-based.
+# ------------------------------------------------------------- polynomial least squares, all splits at once
+def _legendre_design(x: np.ndarray, degree: int) -> np.ndarray:
+    """Legendre polynomials P_0..P_degree of x (N, 1) mapped onto [-1, 1]: (N, degree + 1).
 
-    An epoch improves when its loss is below the best so far by more than ``min_delta``; training stops
-    after ``patience`` epochs in a row without improvement, and the best epoch's weights are restored.
+    They span the same functions as 1, x, ..., x^degree, so least squares predicts the same values, but
+    they are far better conditioned; the mapping is affine, which changes no polynomial fit either.
     """
-    val_loss = np.asarray(val_loss, dtype=float)
-    patience = _positive_int(patience, "patience")
-    if val_loss.ndim != 1 or val_loss.size == 0:
-        raise ValueError(f"val_loss must be a non-empty 1-D array of per-epoch losses, got shape {val_loss.shape}.")
-    if not np.all(np.isfinite(val_loss)):
-        raise ValueError("val_loss contains NaN or inf: training diverged; lower the learning rate.")
-    if min_delta < 0:
-        raise ValueError(f"min_delta is a non-negative improvement threshold, got {min_delta}.")
-    best, best_epoch, wait = np.inf, 0, 0
-    for epoch, loss in enumerate(val_loss, start=1):
-        if loss < best - min_delta:
-            best, best_epoch, wait = loss, epoch, 0
-        else:
-            wait += 1
-            if wait >= patience:
-                return best_epoch, epoch
-    return best_epoch, len(val_loss)
+    lo, hi = x.min(), x.max()
+    t = 2 * (x[:, 0] - lo) / (hi - lo) - 1 if hi > lo else np.zeros(len(x))
+    return legendre.legvander(t, degree)
 
 
-def train_with_early_stopping(x_train: np.ndarray, y_train: np.ndarray, x_val: np.ndarray, y_val: np.ndarray,
-                              x_test: np.ndarray, y_test: np.ndarray, *, hidden: tuple[int, ...] = (128,),
-                              activation: str = "relu", max_epochs: int = 60, patience: int = 5,
-                              min_delta: float = 0.0, learning_rate: float = 1e-3, batch_size: int = 50,
-                              optimizer: str = "adam", init_scale: float | None = None,
-                              random_state: int = 0) -> EpochCurve:
-    """Train an MLP (x: (N, 784), y: (N,) int labels) and stop by validation loss; test the restored weights.
+def _nested_least_squares(V: np.ndarray, y: np.ndarray, train: np.ndarray, test: np.ndarray,
+                          n_coefs: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+    """Training and test MSE (R, K) of least squares on the first k columns of V (N, P), for each k of n_coefs.
 
-    Same logic as ``keras.callbacks.EarlyStopping(monitor="val_loss", patience, min_delta,
-    restore_best_weights=True)``; tests check it against ``early_stopping_epochs``, and that against Keras.
+    One QR factorisation per split serves every k: the first k columns of Q span the first k of V.
     """
-    import torch
+    A, b = V[train], y[train]  # (R, n, P), (R, n)
+    Q, Rm = np.linalg.qr(A)
+    diag = np.abs(np.diagonal(Rm, axis1=1, axis2=2))
+    k_max = max(n_coefs)
+    if np.any(diag[:, :k_max] <= 1e-10 * diag[:, :1]):
+        raise ValueError(f"the training points of a split are too few or too close together for {k_max} coefficients: "
+                         "pass more data or a lower degree.")
+    c = np.einsum("rnp,rn->rp", Q, b)  # coordinates of b in the orthonormal basis
+    train_err, test_err = np.empty((len(A), len(n_coefs))), np.empty((len(A), len(n_coefs)))
+    V_test, y_test = V[test], y[test]
+    for j, k in enumerate(n_coefs):
+        fitted = np.einsum("rnk,rk->rn", Q[..., :k], c[:, :k])
+        coef = np.linalg.solve(Rm[:, :k, :k], c[:, :k, None])[..., 0]  # (R, k)
+        train_err[:, j] = ((fitted - b) ** 2).mean(axis=1)
+        test_err[:, j] = ((np.einsum("rmk,rk->rm", V_test[..., :k], coef) - y_test) ** 2).mean(axis=1)
+    return train_err, test_err
 
-    max_epochs = _positive_int(max_epochs, "max_epochs")
-    patience = _positive_int(patience, "patience")
-    batch_size = _positive_int(batch_size, "batch_size")
-    acts = {"relu": torch.nn.ReLU, "sigmoid": torch.nn.Sigmoid, "tanh": torch.nn.Tanh}
-    if activation not in acts:
-        raise ValueError(f"Unknown activation {activation!r}: pass one of {tuple(acts)}.")
-    if optimizer not in ("adam", "sgd"):
-        raise ValueError(f"Unknown optimizer {optimizer!r}: pass 'adam' or 'sgd'.")
-    data = [torch.as_tensor(np.asarray(a, dtype=np.float32)) if i % 2 == 0 else torch.as_tensor(np.asarray(a, dtype=np.int64))
-            for i, a in enumerate((x_train, y_train, x_val, y_val, x_test, y_test))]
-    xt, yt, xv, yv, xs, ys = data
-    for xa, ya, name in ((xt, yt, "train"), (xv, yv, "val"), (xs, ys, "test")):
-        if xa.ndim != 2 or ya.ndim != 1 or len(xa) != len(ya) or len(xa) == 0:
-            raise ValueError(f"x_{name}: (N, D) and y_{name}: (N,) integer labels with N > 0 are needed; got "
-                             f"{tuple(xa.shape)} and {tuple(ya.shape)}.")
 
-    torch.manual_seed(random_state)
-    sizes = [xt.shape[1], *hidden, 10]
-    layers: list[torch.nn.Module] = []
-    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
-        layers.append(torch.nn.Linear(n_in, n_out))
-        if i < len(sizes) - 2:
-            layers.append(acts[activation]())
-    model = torch.nn.Sequential(*layers)
-    if init_scale is not None:  # tiny weights put the network near a saddle: a plateau before learning
-        with torch.no_grad():
-            for p in model.parameters():
-                p.normal_(0.0, init_scale)
-    opt = (torch.optim.Adam if optimizer == "adam" else torch.optim.SGD)(model.parameters(), lr=learning_rate)
-    loss_fn = torch.nn.CrossEntropyLoss()
-    gen = torch.Generator().manual_seed(random_state)
+def polynomial_size_curve(x: np.ndarray, y: np.ndarray, degree: int, sizes: Sequence[int], *, n_repeats: int = 10,
+                          test_size: float | int = 0.3, random_state: Any = 0) -> SizeCurve:
+    """Learning curve of least-squares polynomials of ``degree`` on x (N, 1), y (N,); sizes (S,) of at least degree + 1.
 
-    def evaluate(xa, ya) -> tuple[float, float]:
-        with torch.no_grad():
-            logits = model(xa)
-            return float(loss_fn(logits, ya)), float((logits.argmax(1) != ya).float().mean())
+    The same numbers as ``error_vs_training_size(make_model("polynomial", degree=degree), ...)``, computed
+    for all splits at once.
+    """
+    x, y = _check_xy(x, y, one_input=True)
+    degree = validation.positive_int(degree, "degree", minimum=0)
+    train, test = random_splits(len(x), n_repeats, test_size, random_state)
+    sizes = _check_sizes(sizes, train.shape[1], test_size)
+    if sizes[0] <= degree:
+        raise ValueError(f"sizes start at {sizes[0]} points, fewer than the {degree + 1} coefficients of a "
+                         f"degree-{degree} polynomial: start them at {degree + 1} or more.")
+    V = _legendre_design(x, degree)
+    errors = [_nested_least_squares(V, y, train[:, :n], test, [degree + 1]) for n in sizes]
+    train_err = np.concatenate([e[0] for e in errors], axis=1)
+    test_err = np.concatenate([e[1] for e in errors], axis=1)
+    return SizeCurve(sizes, train_err, test_err, _ERROR_LABEL["neg_mean_squared_error"])
 
-    history: list[tuple[float, float, float, float]] = []
-    best, best_epoch, best_state, wait = np.inf, 0, None, 0
-    for epoch in range(1, max_epochs + 1):
-        model.train()
-        for idx in torch.randperm(len(xt), generator=gen).split(batch_size):
-            opt.zero_grad()
-            loss = loss_fn(model(xt[idx]), yt[idx])
-            loss.backward()
-            opt.step()
-        model.eval()
-        history.append((*evaluate(xt, yt), *evaluate(xv, yv)))
-        val_loss = history[-1][2]
-        if not np.isfinite(val_loss):
-            raise ValueError(f"The validation loss became {val_loss} at epoch {epoch}: lower learning_rate.")
-        if val_loss < best - min_delta:
-            best, best_epoch, wait = val_loss, epoch, 0
-            best_state = {k: v.clone() for k, v in model.state_dict().items()}
-        else:
-            wait += 1
-            if wait >= patience:
-                break
-    model.load_state_dict(best_state)
-    test_loss, test_error = evaluate(xs, ys)
-    h = np.array(history)
-    return EpochCurve(h[:, 0], h[:, 2], h[:, 1], h[:, 3], best_epoch, len(h), patience, test_loss, test_error)
+
+def sine_size_curve(degree: int = 3, max_size: int = 200, noise: float = 0.3, n_repeats: int = 200,
+                    random_state: Any = 0) -> SizeCurve:
+    """The learning curve of a polynomial of ``degree`` on seeded noisy sine data: ten sizes (S,) from degree + 2
+    to ``max_size``, errors (n_repeats, S), each split testing on ``SIZE_TEST_POINTS`` fresh points.
+
+    The data are ``make_noisy_sine(max_size + SIZE_TEST_POINTS, noise, random_state)``: the running example.
+    """
+    degree = validation.positive_int(degree, "degree", minimum=0)
+    max_size = validation.positive_int(max_size, "max_size")
+    if max_size < 2 * (degree + 2):
+        raise ValueError(f"max_size={max_size} is too small for degree {degree}: pass at least {2 * (degree + 2)}, "
+                         "so that the sizes run from a few more points than coefficients to several times more.")
+    x, y = make_noisy_sine(max_size + SIZE_TEST_POINTS, noise, random_state)
+    sizes = np.unique(np.geomspace(degree + 2, max_size, 10).astype(int))
+    return polynomial_size_curve(x, y, degree, sizes, n_repeats=n_repeats, test_size=SIZE_TEST_POINTS,
+                                 random_state=random_state)
+
+
+def polynomial_complexity_curve(x: np.ndarray, y: np.ndarray, degrees: Sequence[int], *, n_repeats: int = 10,
+                                test_size: float | int = 0.3, random_state: Any = 0) -> ComplexityCurve:
+    """Validation curve of least-squares polynomials on x (N, 1), y (N,) over increasing ``degrees`` (P,).
+
+    The same numbers as ``error_vs_complexity(make_model("polynomial"), x, y, "polynomialfeatures__degree",
+    degrees, ...)``, computed for all splits at once, as long as that pipeline's monomials are well conditioned
+    (up to degree 12 or so on [-1, 1]); above that, the Legendre basis used here keeps the digits they lose.
+    The highest degree needs at least as many training points as coefficients: at most (training points) - 1.
+    """
+    x, y = _check_xy(x, y, one_input=True)
+    degrees = _check_values(degrees, "degrees")
+    degrees = np.array([validation.positive_int(d, f"degrees[{i}]", minimum=0) for i, d in enumerate(degrees)])
+    if np.any(np.diff(degrees) <= 0):
+        raise ValueError(f"degrees must increase strictly (simplest model first), got {degrees.tolist()}.")
+    train, test = random_splits(len(x), n_repeats, test_size, random_state)
+    if degrees[-1] >= train.shape[1]:
+        raise ValueError(f"degree {degrees[-1]} has {degrees[-1] + 1} coefficients but a split has only "
+                         f"{train.shape[1]} training points: pass degrees up to {train.shape[1] - 1}, or more data.")
+    train_err, test_err = _nested_least_squares(_legendre_design(x, degrees[-1]), y, train, test, degrees + 1)
+    return ComplexityCurve("polynomialfeatures__degree", degrees, degrees.astype(float), train_err, test_err,
+                           _ERROR_LABEL["neg_mean_squared_error"], "polynomial degree")
+
+
+def sine_approximation_error(degree: int) -> float:
+    """The smallest mean squared error of any polynomial of ``degree`` against sin(2 pi x), x uniform on [0, 1].
+
+    The squared bias of the best model of that degree: the part of the error that no amount of data removes.
+    """
+    degree = validation.positive_int(degree, "degree", minimum=0)
+    if degree > 30:
+        raise ValueError(f"degree must be at most 30 (the error is below 1e-30 by then), got {degree}.")
+    # Gauss-Legendre quadrature is exact for the polynomial parts and converges fast for the smooth sine
+    t, w = legendre.leggauss(64)
+    target = np.sin(np.pi * (t + 1))  # x = (t + 1) / 2
+    coef = legendre.legfit(t, target, degree, w=np.sqrt(w))
+    return float(np.sum(w * (legendre.legval(t, coef) - target) ** 2) / 2)
 
 
 def least_squares_training_mse(n: int, p: int, sigma: float = 1.0, n_repeats: int = 2000,
-                               random_state: int = 0) -> float:
+                               random_state: Any = 0) -> float:
     """Monte Carlo mean training MSE of least squares with p Gaussian features, n points, noise sigma."""
-    n, p, n_repeats = _positive_int(n, "n"), _positive_int(p, "p"), _positive_int(n_repeats, "n_repeats")
+    n, p, n_repeats = (validation.positive_int(n, "n"), validation.positive_int(p, "p"),
+                       validation.positive_int(n_repeats, "n_repeats"))
+    sigma = validation.positive_number(sigma, "sigma", allow_zero=True)
     if n <= p:
-        raise ValueError(f"Least squares needs more points than parameters: pass n > p, got n={n}, p={p}.")
-    rng = np.random.default_rng(random_state)
+        raise ValueError(f"least squares needs more points than parameters: pass n > p, got n={n}, p={p}.")
+    rng = validation.as_rng(random_state)
     x = rng.standard_normal((n_repeats, n, p))
     noise = sigma * rng.standard_normal((n_repeats, n))
     # the true weights do not matter: the residual is (I - H) noise, H the hat matrix of x

@@ -8,7 +8,14 @@ one-line justification. ``verify()`` checks that every step follows from the one
 * other equations: the step, written as ``lhs - rhs = 0``, is the previous one times a nonzero
   constant (rearranging, scaling, moving terms across);
 * a step given ``subs={y: 6 - 2*x}`` follows from the previous step after that substitution;
-* a step marked ``given=True`` starts afresh (a definition or an assumption) and is not checked.
+* a step marked ``given=True`` starts afresh (a definition or an assumption) and is not checked;
+* an equation after an expression (``dL/dw = e1``, ``e2``, ``dL/dw = e3``) must have the chain's own left-hand
+  side, or a new symbol that names the result: ``Eq(x, 0)``, ``0``, ``Eq(y, 0)`` does not prove ``y = 0``.
+
+A step must be a sympy expression, an equation (``sp.Eq``) or a Matrix; inequalities, Python booleans and
+steps that are undefined (``nan``, ``zoo``, ``oo``) are refused when added, so nothing undefined can be
+"verified". ``names`` maps display names to sub-expressions (``{"\\hat y_1": softmax_1}``): the LaTeX shows
+the short names wherever sympy finds those sub-expressions, while every check runs on the full expressions.
 
 Equality is decided symbolically where sympy can (``simplify`` of the difference is zero); where it
 cannot, the two sides are compared at many random points and the step is reported as checked
@@ -28,10 +35,14 @@ from __future__ import annotations
 
 import html
 import random
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Literal
+from typing import Any, Literal
 
 import sympy as sp
+
+__all__ = ["Step", "StepCheck", "Verification", "Derivation", "symbol_matrix"]
 
 Status = Literal["given", "symbolic", "numeric", "failed", "undecided"]
 
@@ -73,7 +84,7 @@ class Verification:
     def first_failure(self) -> StepCheck | None:
         return next((c for c in self.checks if c.status in ("failed", "undecided")), None)
 
-    def raise_if_failed(self) -> "Verification":
+    def raise_if_failed(self) -> Verification:
         """Raise AssertionError naming the first step that does not follow; return self otherwise."""
         bad = self.first_failure
         if bad is not None:
@@ -93,23 +104,26 @@ class Verification:
 class Derivation:
     """An ordered, verifiable list of steps with a LaTeX display and a stepper widget."""
 
-    def __init__(self, title: str, steps: Iterable[Step] = ()) -> None:
+    def __init__(self, title: str, steps: Iterable[Step] = (), *, names: dict[str, Any] | None = None) -> None:
         if not isinstance(title, str) or not title.strip():
             raise ValueError("A derivation needs a title: pass a short string such as 'gradient of f'.")
         self.title = title
+        self.names = _display_names(names or {})
         self.steps: list[Step] = []
         for s in steps:
             self.step(s.expr, s.why, given=s.given, subs=s.subs)
 
-    def step(self, expr: Any, why: str, *, given: bool = False, subs: dict | None = None) -> "Derivation":
+    def step(self, expr: Any, why: str, *, given: bool = False, subs: dict | None = None) -> Derivation:
         """Append a step; returns the derivation so steps can be chained."""
         expr = _as_sympy(expr, len(self.steps) + 1)
         if not isinstance(why, str) or not why.strip():
             raise ValueError(f"Step {len(self.steps) + 1} needs a justification: pass why='chain rule' or similar.")
         subs = dict(subs or {})
-        for key in subs:
+        for key, value in subs.items():
             if not isinstance(key, sp.Basic):
-                raise ValueError(f"subs keys must be sympy symbols or expressions, got {key!r}: use sp.Symbol('{key}').")
+                raise ValueError(
+                    f"subs keys must be sympy symbols or expressions, got {key!r}: use sp.Symbol('{key}').")
+            subs[key] = _as_sympy(value, len(self.steps) + 1, what=f"the value substituted for {key}")
         if not self.steps and not given:
             given = True  # the first step is what the derivation starts from
         self.steps.append(Step(expr, why.strip(), given, subs))
@@ -121,16 +135,33 @@ class Derivation:
         if not self.steps:
             raise ValueError(f"Derivation '{self.title}' has no steps: add some with .step(expr, why).")
         checks = []
+        anchor = None  # the quantity the current chain of equal expressions started from
         for i, s in enumerate(self.steps):
             if s.given:
                 checks.append(StepCheck(i, "given"))
+                anchor = _left_side(s.expr)
                 continue
-            prev = self.steps[i - 1].expr
-            if s.subs:
-                prev = prev.subs(s.subs)
+            prev = _substituted(self.steps[i - 1].expr, s.subs)
+            anchor = _substituted(anchor, s.subs)
             status, detail = _follows(prev, s.expr)
+            if status not in ("failed", "undecided") and isinstance(s.expr, sp.Equality) \
+                    and not isinstance(prev, sp.Equality) and anchor is not None and not self._is_label(i):
+                # "... = e" then "A = e": A must be what the chain started from (or a new name), or any A would follow
+                lhs_status, _ = _is_zero(_residual(anchor) - s.expr.lhs) if not isinstance(anchor, sp.MatrixBase) \
+                    else _equal(anchor, s.expr.lhs)
+                if lhs_status not in ("symbolic", "numeric"):
+                    status, detail = "failed", (f"the left-hand side {s.expr.lhs} is not the quantity this chain of "
+                                                f"equal expressions started from, {anchor}")
             checks.append(StepCheck(i, status, detail))
+            if isinstance(s.expr, sp.Equality):
+                anchor = s.expr.lhs
         return Verification(self.title, tuple(checks))
+
+    def _is_label(self, i: int) -> bool:
+        """Step i's left-hand side is a symbol no other step uses: a name for the result (``Eq(dLdX, G*W)``)."""
+        lhs = self.steps[i].expr.lhs
+        others = set().union(*(_symbols(t.expr) for j, t in enumerate(self.steps) if j != i))
+        return isinstance(lhs, sp.Symbol) and lhs not in others and lhs not in _symbols(self.steps[i].expr.rhs)
 
     # -- display -------------------------------------------------------------------------------
     def latex(self, upto: int | None = None) -> str:
@@ -138,7 +169,7 @@ class Derivation:
         steps = self.steps[: upto if upto is not None else len(self.steps)]
         rows = []
         for i, s in enumerate(steps):
-            body = _latex_step(s, self.steps[i - 1] if i else None)
+            body = _latex_step(s, self.steps[i - 1] if i else None, self.names)
             rows.append(rf"{body} && \text{{{_escape(s.why)}}}")
         return r"\begin{aligned}" + r" \\ ".join(rows) + r"\end{aligned}"
 
@@ -159,7 +190,7 @@ class Derivation:
         if n == 0:
             raise ValueError(f"Derivation '{self.title}' has no steps to show.")
         shown = w.HTMLMath()
-        label = w.Label()
+        label = w.HTML()  # on its own line, and HTML wraps: a narrow window cuts neither it nor the buttons
         prev_btn = w.Button(description="Previous", icon="arrow-left")
         next_btn = w.Button(description="Next", icon="arrow-right")
         state = {"k": 1}
@@ -167,7 +198,7 @@ class Derivation:
         def render() -> None:
             k = state["k"]
             shown.value = "$$" + self.latex(upto=k) + "$$"
-            label.value = f"step {k} of {n}: {self.steps[k - 1].why}"
+            label.value = html.escape(f"step {k} of {n}: {self.steps[k - 1].why}")
             prev_btn.disabled = k <= 1
             next_btn.disabled = k >= n
 
@@ -178,24 +209,73 @@ class Derivation:
         prev_btn.on_click(lambda _: move(-1))
         next_btn.on_click(lambda _: move(+1))
         render()
-        return w.VBox([w.HTML(f"<b>{html.escape(self.title)}</b>"), shown, w.HBox([prev_btn, next_btn, label])])
+        return w.VBox([w.HTML(f"<b>{html.escape(self.title)}</b>"), shown, w.HBox([prev_btn, next_btn]), label])
+
+
+def symbol_matrix(name: str, rows: int, cols: int) -> sp.Matrix:
+    """A (rows, cols) matrix of real symbols name_{ij}, indices from 1, for derivations on small matrices."""
+    return sp.Matrix(rows, cols, lambda i, j: sp.Symbol(f"{name}_{{{i + 1}{j + 1}}}", real=True))
 
 
 # ---------------------------------------------------------------------------------------------
-def _as_sympy(expr: Any, number: int) -> Any:
-    if isinstance(expr, sp.logic.boolalg.BooleanAtom):
+def _as_sympy(expr: Any, number: int, what: str = "") -> Any:
+    """A step (or a substituted value) as a sympy object, refusing what cannot be checked."""
+    what = what or f"Step {number}"
+    if isinstance(expr, (bool, sp.logic.boolalg.BooleanAtom)):
         raise ValueError(
-            f"Step {number} is {expr}: sympy evaluated the equation because its sides are equal or "
+            f"{what} is {expr}: sympy (or Python) evaluated an equation because its sides are equal or "
             "obviously different; build it with sp.Eq(lhs, rhs, evaluate=False)."
         )
-    if isinstance(expr, (sp.Basic, sp.MatrixBase)):
-        return expr
+    if isinstance(expr, sp.core.relational.Relational) and not isinstance(expr, sp.Equality):
+        raise ValueError(
+            f"{what} is an inequality ({expr}): a step must be an expression or an equation sp.Eq(lhs, rhs).")
     if isinstance(expr, (int, float)):
-        return sp.sympify(expr)
-    raise ValueError(
-        f"Step {number} must be a sympy expression, equation (sp.Eq) or Matrix, got {type(expr).__name__}: "
-        "build it from sympy symbols, e.g. x = sp.Symbol('x')."
-    )
+        expr = sp.sympify(expr)
+    if not isinstance(expr, (sp.Expr, sp.Equality, sp.MatrixBase)):
+        raise ValueError(
+            f"{what} must be a sympy expression, equation (sp.Eq) or Matrix, got {type(expr).__name__}: "
+            "build it from sympy symbols, e.g. x = sp.Symbol('x')."
+        )
+    if _undefined(expr):
+        raise ValueError(
+            f"{what} is undefined ({expr}): it contains nan, zoo or oo, so no step can follow from or to it.")
+    return expr
+
+
+def _undefined(expr: Any) -> bool:
+    parts = list(expr) if isinstance(expr, sp.MatrixBase) else [expr]
+    return any(p.has(sp.nan, sp.zoo, sp.oo, -sp.oo) for p in parts)
+
+
+def _display_names(names: dict[Any, Any]) -> dict[Any, sp.Symbol]:
+    """{display name: sub-expression} -> {sub-expression: Symbol(display name)} for LaTeX only."""
+    out = {}
+    for name, value in names.items():
+        symbol = name if isinstance(name, sp.Symbol) else sp.Symbol(str(name))
+        out[_as_sympy(value, 0, what=f"the expression named {name}")] = symbol
+    return out
+
+
+def _shown(expr: Any, names: dict[Any, sp.Symbol]) -> Any:
+    return expr.subs(names) if names else expr
+
+
+def _symbols(e: Any) -> set:
+    return set(e.free_symbols) if hasattr(e, "free_symbols") else set()
+
+
+def _left_side(e: Any) -> Any:
+    """What a chain starting at ``e`` is about: an equation's left-hand side, or the expression itself."""
+    return e.lhs if isinstance(e, sp.Equality) else e
+
+
+def _substituted(e: Any, subs: dict) -> Any:
+    """``e`` after ``subs``; an equation keeps its two sides (sympy would turn ``0 = 0`` into ``True``)."""
+    if not subs or e is None:
+        return e
+    if isinstance(e, sp.Equality):
+        return sp.Eq(e.lhs.subs(subs), e.rhs.subs(subs), evaluate=False)
+    return e.subs(subs)
 
 
 def _residual(e: Any) -> Any:
@@ -221,7 +301,7 @@ def _equal(a: Any, b: Any) -> tuple[Status, str]:
     if a_mat or b_mat:
         if not (a_mat and b_mat) or a.shape != b.shape:
             return "failed", f"shapes differ: {getattr(a, 'shape', 'scalar')} vs {getattr(b, 'shape', 'scalar')}"
-        diffs = [x - y for x, y in zip(a, b)]
+        diffs = [x - y for x, y in zip(a, b, strict=True)]
     else:
         diffs = [a - b]
     statuses = []
@@ -250,7 +330,7 @@ def _is_zero(d: Any) -> tuple[Status, str]:
     try:
         # doit() evaluates unevaluated Derivative/Sum objects so that "d/dx f = f'" steps can be proved
         d = sp.simplify(d.doit())
-    except Exception:  # sympy can raise on exotic input; fall back to numbers on the raw difference
+    except Exception:  # noqa: BLE001 - sympy raises many types on exotic input; numbers decide instead
         pass
     if d == 0 or d.is_zero:  # is_zero also catches Float(0.0), which is != 0 since sympy 1.13
         return "symbolic", ""
@@ -269,6 +349,8 @@ def _numeric_zero(d: Any) -> tuple[Status, str]:
             v = complex(d.evalf(subs=point))
         except (TypeError, ValueError, ZeroDivisionError):
             continue  # a pole or an expression sympy cannot evaluate here: try another point
+        if v != v or abs(v) == float("inf"):  # NaN or infinite here: a pole, not evidence either way
+            continue
         if abs(v) > _NUMERIC_TOL:
             where = ", ".join(f"{s}={x:.3g}" for s, x in point.items())
             return "failed", f"previous minus this step is {d}, which is {v.real if not v.imag else v:.4g} at {where}"
@@ -282,10 +364,10 @@ def _positive(s: sp.Symbol) -> bool:
     return bool(s.is_positive) or bool(s.is_nonnegative)
 
 
-def _latex_step(s: Step, prev: Step | None) -> str:
-    e = s.expr
+def _latex_step(s: Step, prev: Step | None, names: dict[Any, sp.Symbol]) -> str:
+    e = _shown(s.expr, names)
     if isinstance(e, sp.Equality):
-        same_lhs = prev is not None and isinstance(prev.expr, sp.Equality) and prev.expr.lhs == e.lhs
+        same_lhs = prev is not None and isinstance(prev.expr, sp.Equality) and prev.expr.lhs == s.expr.lhs
         if same_lhs:
             return rf"&= {sp.latex(e.rhs)}"
         return rf"{sp.latex(e.lhs)} &= {sp.latex(e.rhs)}"
@@ -294,5 +376,21 @@ def _latex_step(s: Step, prev: Step | None) -> str:
     return rf"&= {sp.latex(e)}"
 
 
+_LATEX_ESCAPES = str.maketrans({"\\": r"\textbackslash ", "{": r"\{", "}": r"\}", "_": r"\_", "&": r"\&",
+                                "#": r"\#", "%": r"\%", "$": r"\$"})
+
+
+# "J^T", "||^2", "(...)^-2": MathJax refuses ^ inside \text, so an exponent leaves the text as a real superscript
+_EXPONENT = re.compile(r"\^(-?\w+|\{[^}]*\}|\([^)]*\))?")
+
+
 def _escape(text: str) -> str:
-    return text.replace("\\", r"\textbackslash ").replace("{", r"\{").replace("}", r"\}").replace("_", r"\_").replace("&", r"\&").replace("#", r"\#").replace("%", r"\%").replace("$", r"\$")
+    """``text`` for \\text{...}: LaTeX's special characters escaped, each ``^x`` a superscript."""
+    parts, last = [], 0
+    for m in _EXPONENT.finditer(text):
+        parts.append(text[last:m.start()].translate(_LATEX_ESCAPES))
+        power = (m.group(1) or "").strip("{}")
+        parts.append(f"}}^{{\\text{{{power.translate(_LATEX_ESCAPES)}}}}}\\text{{" if power else r"}{}^{\wedge}\text{")
+        last = m.end()
+    parts.append(text[last:].translate(_LATEX_ESCAPES))
+    return "".join(parts)

@@ -2,25 +2,36 @@
 
 Every layer has the same interface, so one test covers them all:
 
-* ``forward(x)`` returns the output and keeps exactly what ``backward`` needs;
+* ``forward(x)`` returns the output and keeps exactly what ``backward`` needs in ``.cache``;
 * ``backward(grad_output)`` returns dL/d(input) and fills ``.grads`` with the keys of ``.params``;
-* ``.train()`` / ``.eval()`` set ``.training`` (only ``Dropout`` behaves differently).
+* ``clear_cache()`` forgets the last forward pass; ``.train()`` / ``.eval()`` set ``.training`` (only
+  ``Dropout`` behaves differently).
 
 Loss layers take the target in ``forward(pred, target)`` and start the backward pass with
-``backward()``. The input dtype is kept: float32 for speed, float64 for gradient checks.
-``gradient_check`` compares any layer's backward with central finite differences.
+``backward()``. The input dtype is kept: float32 for speed, float64 for gradient checks
+(``helpers.gradcheck.check_layer`` compares any layer's backward with central finite differences).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from helpers import activations as act
+from helpers.validation import (
+    as_rng,
+    class_labels,
+    finite_number,
+    flag,
+    float_array,
+    positive_int,
+    positive_number,
+    probability,
+)
 
 __all__ = [
+    "glorot_uniform",
     "Module",
     "Linear",
     "ReLU",
@@ -32,46 +43,66 @@ __all__ = [
     "SoftmaxCrossEntropy",
     "MSE",
     "Sequential",
-    "GradCheck",
-    "gradient_check",
 ]
 
 
-def _as_rng(rng: Any) -> np.random.Generator:
-    if rng is None or isinstance(rng, (int, np.integer)):
-        return np.random.default_rng(rng)
-    if isinstance(rng, np.random.Generator):
-        return rng
-    raise TypeError(f"rng must be None, an int seed or a np.random.Generator, got {type(rng).__name__}.")
+def glorot_uniform(n_in: int, n_out: int, random_state: Any = None, dtype: Any = np.float64) -> np.ndarray:
+    """Weights W: (n_out, n_in) uniform on +-sqrt(6 / (n_in + n_out)), Keras' default for Dense layers.
+
+    The scale keeps the variance of activations and gradients of order one whatever the width.
+    """
+    n_in, n_out = positive_int(n_in, "n_in"), positive_int(n_out, "n_out")
+    dtype = _float_dtype(dtype)
+    limit = np.sqrt(6.0 / (n_in + n_out))
+    return as_rng(random_state).uniform(-limit, limit, size=(n_out, n_in)).astype(dtype)
+
+
+def _float_dtype(dtype: Any) -> np.dtype:
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"dtype must be np.float32 or np.float64, got {dtype!r}.") from None
+    if dt.kind != "f":
+        # integer weights would initialise to zeros and could never learn
+        raise TypeError(f"dtype must be a float type (np.float32 or np.float64), got {dt}.")
+    return dt
 
 
 class Module:
-    """Base class: parameters, gradients, train/eval mode and the backward-before-forward guard."""
+    """Base class: parameters, gradients, the forward cache, train/eval mode."""
+
+    is_loss = False
 
     def __init__(self) -> None:
         self.params: dict[str, np.ndarray] = {}
         self.grads: dict[str, np.ndarray] = {}
+        self.cache: dict[str, Any] = {}
         self.training = True
-        self._cache: dict[str, Any] | None = None
 
-    def train(self) -> "Module":
+    def train(self) -> Module:
+        """Training mode (Dropout drops); returns self."""
         self.training = True
         return self
 
-    def eval(self) -> "Module":
+    def eval(self) -> Module:
+        """Evaluation mode (Dropout is the expectation); returns self."""
         self.training = False
         return self
+
+    def clear_cache(self) -> None:
+        """Forget what the last forward pass kept for backward."""
+        self.cache = {}
 
     def __call__(self, *args: Any) -> Any:
         return self.forward(*args)
 
     def _cached(self) -> dict[str, Any]:
-        if self._cache is None:
+        if not self.cache:
             raise RuntimeError(f"{type(self).__name__}.backward was called before forward: run forward(x) first.")
-        return self._cache
+        return self.cache
 
     def _check_grad(self, grad_output: Any, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
-        g = act.as_float_array(grad_output, "grad_output")
+        g = float_array(grad_output, "grad_output")
         if g.shape != shape:
             raise ValueError(
                 f"{type(self).__name__}.backward: grad_output must have the shape of the forward output: "
@@ -84,49 +115,58 @@ class Module:
 
 
 class Linear(Module):
-    """Y = X W^T + b; X: (N, in), W: (out, in), b: (out,), Y: (N, out)."""
+    """Y = X W^T + b; X: (N, in), W: (out, in), b: (out,), Y: (N, out).
 
-    def __init__(self, in_features: int, out_features: int, rng: Any = None, dtype: Any = np.float64) -> None:
+    ``input_grad=False`` makes ``backward`` skip dL/dX (and return None): the first layer of a network
+    needs only its weight gradients, and dL/dX of a 784-wide input is a third of a step's work.
+    """
+
+    def __init__(self, in_features: int, out_features: int, random_state: Any = None, dtype: Any = np.float64,
+                 *, input_grad: bool = True) -> None:
         super().__init__()
-        for name, v in (("in_features", in_features), ("out_features", out_features)):
-            if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v <= 0:
-                raise ValueError(f"{name} must be a positive integer, got {v!r}.")
-        self.in_features, self.out_features = int(in_features), int(out_features)
-        # Glorot-uniform scale keeps activations of order one whatever the width
-        limit = np.sqrt(6.0 / (in_features + out_features))
-        r = _as_rng(rng)
+        self.in_features = positive_int(in_features, "in_features")
+        self.out_features = positive_int(out_features, "out_features")
+        self.input_grad = flag(input_grad, "input_grad")
+        dtype = _float_dtype(dtype)
         self.params = {
-            "W": r.uniform(-limit, limit, size=(out_features, in_features)).astype(dtype),
-            "b": np.zeros(out_features, dtype=dtype),
+            "W": glorot_uniform(self.in_features, self.out_features, random_state, dtype),
+            "b": np.zeros(self.out_features, dtype=dtype),
         }
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         """x: (N, in) -> (N, out), in the dtype of x."""
-        x = act.as_float_array(x, "x")
-        if x.ndim != 2 or x.shape[1] != self.in_features:
-            raise ValueError(f"Linear expects input of shape (N, {self.in_features}), got {x.shape}.")
-        W = self.params["W"].astype(x.dtype, copy=False)
-        b = self.params["b"].astype(x.dtype, copy=False)
-        self._cache = {"x": x, "W": W}
+        x = float_array(x, "x", shape=("N", self.in_features))
+        # weights set by hand are checked too: Keras stores kernels as (in, out), the transpose of W here
+        W = float_array(self.params["W"], "params['W']", shape=(self.out_features, self.in_features), finite=False)
+        b = float_array(self.params["b"], "params['b']", shape=(self.out_features,), finite=False)
+        W, b = W.astype(x.dtype, copy=False), b.astype(x.dtype, copy=False)
+        self.cache = {"x": x, "W": W}
         return x @ W.T + b
 
-    def backward(self, grad_output: np.ndarray) -> np.ndarray:
-        """grad_output: (N, out) -> dL/dX: (N, in); grads W: (dL/dY)^T X, b: 1^T dL/dY."""
+    def backward(self, grad_output: np.ndarray) -> np.ndarray | None:
+        """grad_output: (N, out) -> dL/dX: (N, in) (None if input_grad=False); grads W: (dL/dY)^T X, b: 1^T dL/dY."""
         c = self._cached()
-        x, W = c["x"], c["W"]
-        g = self._check_grad(grad_output, (x.shape[0], self.out_features), x.dtype)
-        self.grads = {
-            "W": (g.T @ x).astype(self.params["W"].dtype, copy=False),
-            "b": g.sum(axis=0).astype(self.params["b"].dtype, copy=False),
-        }
-        return g @ W
+        X, W = c["x"], c["W"]
+        G = self._check_grad(grad_output, (X.shape[0], self.out_features), X.dtype)
+        ### BEGIN SOLUTION
+        dW = G.T @ X
+        db = G.sum(axis=0)
+        ### END SOLUTION
+        self.grads = {"W": dW.astype(self.params["W"].dtype, copy=False),
+                      "b": db.astype(self.params["b"].dtype, copy=False)}
+        if not self.input_grad:  # a first layer: nothing needs dL/dX, a third of the step's work
+            return None
+        ### BEGIN SOLUTION
+        dX = G @ W
+        ### END SOLUTION
+        return dX
 
     def __repr__(self) -> str:
         return f"Linear({self.in_features}, {self.out_features})"
 
 
 class _Elementwise(Module):
-    """Y = h(X) element-wise; backward is dL/dX = dL/dY * h'(X) (B3)."""
+    """Y = h(X) element-wise; backward is dL/dX = dL/dY * h'(X)."""
 
     def _f(self, x: np.ndarray) -> np.ndarray:
         raise NotImplementedError
@@ -136,8 +176,8 @@ class _Elementwise(Module):
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         """x: any shape -> same shape."""
-        x = act.as_float_array(x, "x")
-        self._cache = {"x": x}
+        x = float_array(x, "x")
+        self.cache = {"x": x}
         return self._f(x)
 
     def backward(self, grad_output: np.ndarray) -> np.ndarray:
@@ -149,18 +189,18 @@ class _Elementwise(Module):
 
 
 class ReLU(_Elementwise):
-    """max(x, 0); derivative 0 at x == 0 (PyTorch's convention)."""
+    """max(x, 0); derivative 0 at x == 0 (PyTorch's and TensorFlow's convention)."""
 
     _f = staticmethod(act.relu)
     _df = staticmethod(act.relu_grad)
 
 
 class LeakyReLU(_Elementwise):
-    """x if x > 0 else alpha x; derivative alpha at x == 0."""
+    """x if x > 0 else alpha x; derivative alpha at x == 0 (PyTorch's and TensorFlow's convention)."""
 
     def __init__(self, alpha: float = 0.01) -> None:
         super().__init__()
-        self.alpha = float(alpha)
+        self.alpha = positive_number(alpha, "alpha", allow_zero=True)
 
     def _f(self, x: np.ndarray) -> np.ndarray:
         return act.leaky_relu(x, self.alpha)
@@ -173,10 +213,20 @@ class LeakyReLU(_Elementwise):
 
 
 class Sigmoid(_Elementwise):
-    """1 / (1 + exp(-x))."""
+    """1 / (1 + exp(-x)); keeps its output y, since sigma'(x) = y (1 - y)."""
 
-    _f = staticmethod(act.sigmoid)
-    _df = staticmethod(act.sigmoid_grad)
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        """x: any shape -> same shape."""
+        y = act.sigmoid(float_array(x, "x"))
+        self.cache = {"y": y}
+        return y
+
+    def backward(self, grad_output: np.ndarray) -> np.ndarray:
+        """grad_output: shape of x -> dL/dX = dL/dY * y (1 - y), same shape."""
+        y = self._cached()["y"]
+        g = self._check_grad(grad_output, y.shape, y.dtype)
+        self.grads = {}
+        return g * y * (1 - y)
 
 
 class Tanh(_Elementwise):
@@ -191,8 +241,12 @@ class Softmax(Module):
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         """x: (..., K) -> (..., K), rows summing to one."""
-        y = act.softmax(act.as_float_array(x, "x"), axis=-1)
-        self._cache = {"y": y}
+        x = float_array(x, "x")
+        if x.ndim == 0:
+            raise ValueError("x must have a last axis of classes, shape (..., K), got a single number: "
+                             "pass an array such as [[1.0, 2.0, 0.5]].")
+        y = act.softmax(x, axis=-1)
+        self.cache = {"y": y}
         return y
 
     def backward(self, grad_output: np.ndarray) -> np.ndarray:
@@ -204,37 +258,37 @@ class Softmax(Module):
 
 
 class Dropout(Module):
-    """Zero each entry with probability p during training.
+    """Zero each entry with probability p during training; the factor applied is kept in ``cache["mask"]``.
 
     ``scale=True`` (inverted dropout, the default): kept entries are multiplied by 1/(1-p) in training and
     evaluation is the identity. ``scale=False`` (the original form): training only masks, and evaluation
     multiplies by (1-p) so the expected activation is the same in both modes.
     """
 
-    def __init__(self, p: float = 0.5, rng: Any = None, scale: bool = True) -> None:
+    def __init__(self, p: float = 0.5, random_state: Any = None, scale: bool = True) -> None:
         super().__init__()
-        if not 0 <= p < 1:
-            raise ValueError(f"Dropout probability p must be in [0, 1), got {p!r}.")
-        self.p, self.scale, self.rng = float(p), bool(scale), _as_rng(rng)
+        self.p, self.scale, self.rng = probability(p, "p"), flag(scale, "scale"), as_rng(random_state)
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        """x: any shape -> same shape; the mask used is kept in ``.mask``."""
-        x = act.as_float_array(x, "x")
+        """x: any shape -> same shape."""
+        x = float_array(x, "x")
         if self.training:
             keep = (self.rng.random(x.shape) >= self.p).astype(x.dtype)
-            factor = keep / x.dtype.type(1 - self.p) if self.scale else keep
+            mask = keep / x.dtype.type(1 - self.p) if self.scale else keep
         else:
-            factor = np.full(x.shape, 1.0 if self.scale else 1 - self.p, dtype=x.dtype)
-        self.mask = factor
-        self._cache = {"factor": factor}
-        return x * factor
+            mask = np.full(x.shape, 1.0 if self.scale else 1 - self.p, dtype=x.dtype)
+        self.cache = {"mask": mask}
+        return x * mask
 
     def backward(self, grad_output: np.ndarray) -> np.ndarray:
-        """dL/dX = dL/dY * mask (times 1/(1-p) for inverted dropout)."""
-        factor = self._cached()["factor"]
-        g = self._check_grad(grad_output, factor.shape, factor.dtype)
+        """grad_output: shape of x -> dL/dX = dL/dY * mask, same shape (the mask includes 1/(1-p) when scaled)."""
+        mask = self._cached()["mask"]
+        g = self._check_grad(grad_output, mask.shape, mask.dtype)
         self.grads = {}
-        return g * factor
+        ### BEGIN SOLUTION
+        g = g * mask  # through the dropout: the same (scaled) mask as in the forward pass
+        ### END SOLUTION
+        return g
 
     def __repr__(self) -> str:
         return f"Dropout(p={self.p}, scale={self.scale})"
@@ -246,32 +300,69 @@ class _Loss(Module):
     is_loss = True
 
     def _inputs(self, pred: Any, target: Any) -> tuple[np.ndarray, np.ndarray]:
-        pred = act.as_float_array(pred, "pred")
-        target = act.as_float_array(target, "target").astype(pred.dtype, copy=False)
-        if pred.ndim != 2 or pred.shape != target.shape:
-            raise ValueError(
-                f"{type(self).__name__} expects prediction and target of the same shape (S, K): "
-                f"got prediction {pred.shape} and target {target.shape} (targets must be one-hot / per output)."
-            )
-        return pred, target
+        pred = float_array(pred, "pred", shape=("S", "K"))
+        target = self._target(float_array(target, "target"), *pred.shape)
+        return pred, target.astype(pred.dtype, copy=False)
+
+    def _target(self, t: np.ndarray, S: int, K: int) -> np.ndarray:
+        return self._target_of_shape(t, S, K)
+
+    def _target_of_shape(self, t: np.ndarray, S: int, K: int) -> np.ndarray:
+        if t.shape != (S, K):
+            if t.shape == (K, S):
+                hint = " (transposed? pass target.T)"
+            elif t.shape == (S,) and K == 1:
+                hint = " (pass target.reshape(-1, 1))"
+            elif t.shape == (S,):
+                hint = f" (class labels? pass one-hot rows np.eye({K})[labels])"
+            else:
+                hint = " (one target row per prediction row)"
+            raise ValueError(f"{type(self).__name__}: target must have the shape of the prediction "
+                             f"(S, K) = ({S}, {K}), got {t.shape}{hint}.")
+        return t
+
+    def backward(self, grad_output: float = 1.0) -> np.ndarray:
+        """-> dL/dpred: (S, K), scaled by the upstream ``grad_output`` (1 for the loss itself)."""
+        raise NotImplementedError
 
 
 class SoftmaxCrossEntropy(_Loss):
-    """Mean over the batch of -sum_k t_k log softmax(z)_k; backward: dL/dZ = (Y - T) / S (E3)."""
+    """Mean over the batch of -sum_k t_k log softmax(z)_k; backward: dL/dZ = (Y - T) / S.
+
+    Targets are one-hot rows (S, K), probability rows summing to one, or class labels (S,) with values
+    0..K-1 (turned into one-hot rows). The backward formula needs rows that sum to one, so others are refused.
+    """
+
+    def _target(self, t: np.ndarray, S: int, K: int) -> np.ndarray:
+        if t.shape == (S,) and K > 1:
+            return np.eye(K, dtype=np.float64)[class_labels(t, K, "target")]
+        t = self._target_of_shape(t, S, K)
+        sums = t.sum(axis=1)
+        bad = (t < 0).any(axis=1) | ~np.isclose(sums, 1, rtol=0, atol=1e-4)
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            raise ValueError(f"target row {row} is {t[row].tolist()[:10]}, not a distribution over the {K} classes: "
+                             "pass one-hot rows, probabilities >= 0 summing to 1, or class labels 0..K-1.")
+        return t
 
     def forward(self, logits: np.ndarray, targets_one_hot: np.ndarray) -> float:
         """logits, targets_one_hot: (S, K) -> mean loss."""
         z, t = self._inputs(logits, targets_one_hot)
         shifted = z - z.max(axis=1, keepdims=True)
         log_y = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-        self._cache = {"y": np.exp(log_y), "t": t}
+        self.cache = {"y": np.exp(log_y), "t": t}
         return float(-(t * log_y).sum() / z.shape[0])
 
     def backward(self, grad_output: float = 1.0) -> np.ndarray:
         """-> dL/dZ: (S, K) = grad_output * (Y - T) / S."""
         c = self._cached()
+        scale = finite_number(grad_output, "grad_output")
         self.grads = {}
-        return (c["y"] - c["t"]) * c["y"].dtype.type(grad_output / c["y"].shape[0])
+        Y, T = c["y"], c["t"]
+        ### BEGIN SOLUTION
+        dZ = (Y - T) / Y.shape[0]
+        ### END SOLUTION
+        return dZ * Y.dtype.type(scale)
 
 
 class MSE(_Loss):
@@ -280,166 +371,103 @@ class MSE(_Loss):
     def forward(self, pred: np.ndarray, target: np.ndarray) -> float:
         """pred, target: (S, K) -> mean loss."""
         p, t = self._inputs(pred, target)
-        self._cache = {"diff": p - t}
-        return float(0.5 * (self._cache["diff"] ** 2).sum() / p.shape[0])
+        diff = p - t
+        self.cache = {"diff": diff}
+        return float(0.5 * (diff**2).sum() / p.shape[0])
 
     def backward(self, grad_output: float = 1.0) -> np.ndarray:
         """-> dL/dpred: (S, K)."""
         d = self._cached()["diff"]
+        scale = finite_number(grad_output, "grad_output")
         self.grads = {}
-        return d * d.dtype.type(grad_output / d.shape[0])
+        return d * d.dtype.type(scale / d.shape[0])
 
 
-class Sequential(Module):
-    """Layers applied in order; ``params``/``grads`` expose every layer's arrays as "index.name"."""
+class Sequential:
+    """Layers applied in order, with the layer interface; ``params``/``grads`` name each array "index.name"."""
+
+    is_loss = False
 
     def __init__(self, *layers: Module) -> None:
-        super().__init__()
         for i, layer in enumerate(layers):
             if not isinstance(layer, Module):
                 raise TypeError(f"Sequential takes layers (Module instances); item {i} is {type(layer).__name__}.")
-            if getattr(layer, "is_loss", False):
+            if layer.is_loss:
                 raise TypeError("Put the loss outside Sequential: call loss.forward(model.forward(x), t).")
+        if not layers:
+            raise ValueError("Sequential needs at least one layer, e.g. Sequential(Linear(2, 3), ReLU()).")
         self.layers = list(layers)
-        self._ran = False
+        self.training = True
 
     @property
-    def params(self) -> dict[str, np.ndarray]:  # type: ignore[override]
+    def params(self) -> dict[str, np.ndarray]:
+        """Every layer's parameter arrays (the arrays themselves, not copies), keyed "index.name"."""
         return {f"{i}.{k}": v for i, layer in enumerate(self.layers) for k, v in layer.params.items()}
 
-    @params.setter
-    def params(self, value: dict) -> None:  # the base class assigns {}; the layers own the arrays
-        pass
-
     @property
-    def grads(self) -> dict[str, np.ndarray]:  # type: ignore[override]
+    def grads(self) -> dict[str, np.ndarray]:
+        """Every layer's gradients from the last backward pass, keyed like ``params``."""
         return {f"{i}.{k}": v for i, layer in enumerate(self.layers) for k, v in layer.grads.items()}
 
-    @grads.setter
-    def grads(self, value: dict) -> None:
-        pass
+    @property
+    def cache(self) -> dict[str, Any]:
+        """Every layer's cache from the last forward pass, keyed "index.name" like ``params``."""
+        return {f"{i}.{k}": v for i, layer in enumerate(self.layers) for k, v in layer.cache.items()}
 
-    def train(self) -> "Sequential":
+    def train(self) -> Sequential:
+        """Training mode for every layer; returns self."""
         self.training = True
         for layer in self.layers:
             layer.train()
         return self
 
-    def eval(self) -> "Sequential":
+    def eval(self) -> Sequential:
+        """Evaluation mode for every layer; returns self."""
         self.training = False
         for layer in self.layers:
             layer.eval()
         return self
 
+    def clear_cache(self) -> None:
+        """Forget every layer's last forward pass."""
+        for layer in self.layers:
+            layer.clear_cache()
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        return self.forward(x)
+
     def forward(self, x: np.ndarray) -> np.ndarray:
-        """x -> output of the last layer."""
+        """x: (N, ...) -> the last layer's output, (N, ...)."""
         for layer in self.layers:
             x = layer.forward(x)
-        self._ran = True
         return x
 
-    def backward(self, grad_output: np.ndarray) -> np.ndarray:
-        """dL/d(output) -> dL/d(input); every layer's ``.grads`` is filled on the way."""
-        if not self._ran:
+    def backward(self, grad_output: np.ndarray) -> np.ndarray | None:
+        """dL/d(output): shape of the output -> dL/d(input): shape of x (None if the first layer skips it).
+
+        Every layer's ``.grads`` is filled on the way.
+        """
+        if not all(layer.cache for layer in self.layers):
             raise RuntimeError("Sequential.backward was called before forward: run forward(x) first.")
         for layer in reversed(self.layers):
             grad_output = layer.backward(grad_output)
         return grad_output
 
-    def sgd_step(self, lr: float) -> None:
-        """params <- params - lr * grads, in place."""
-        if not np.isfinite(lr) or lr <= 0:
-            raise ValueError(f"learning rate must be a positive finite number, got {lr!r}.")
+    def sgd_step(self, learning_rate: float) -> None:
+        """params <- params - learning_rate * grads, in place; needs a backward pass first."""
+        learning_rate = positive_number(learning_rate, "learning_rate")
+        # every gradient is checked before any parameter moves, so a failed step changes nothing
+        for i, layer in enumerate(self.layers):
+            for k, p in layer.params.items():
+                if k not in layer.grads:
+                    raise RuntimeError(f"layer {i} ({layer!r}) has no gradient for {k!r}: "
+                                       "run forward and backward before sgd_step.")
+                if np.shape(layer.grads[k]) != p.shape:
+                    raise RuntimeError(f"layer {i} ({layer!r}): the gradient for {k!r} has shape "
+                                       f"{np.shape(layer.grads[k])}, the parameter {p.shape}; run backward again.")
         for layer in self.layers:
             for k, p in layer.params.items():
-                p -= p.dtype.type(lr) * layer.grads[k]
+                p -= p.dtype.type(learning_rate) * layer.grads[k]
 
     def __repr__(self) -> str:
         return "Sequential(" + ", ".join(map(repr, self.layers)) + ")"
-
-
-# --------------------------------------------------------------------------------------------- checks
-@dataclass(frozen=True)
-class GradCheck:
-    """Per-array relative errors of backward vs central differences, and the worst entry overall."""
-
-    errors: dict[str, float]
-    worst_name: str
-    worst_index: tuple[int, ...]
-    worst_analytic: float
-    worst_numeric: float
-
-    @property
-    def max_rel_error(self) -> float:
-        return max(self.errors.values())
-
-    def ok(self, tol: float = 1e-6) -> bool:
-        return self.max_rel_error < tol
-
-    def __str__(self) -> str:
-        parts = ", ".join(f"{k}: {v:.1e}" for k, v in self.errors.items())
-        return (f"max relative error {self.max_rel_error:.1e} ({parts}); worst entry {self.worst_name}"
-                f"{list(self.worst_index)}: backward {self.worst_analytic:.6g} vs numeric {self.worst_numeric:.6g}")
-
-
-def _rngs(layer: Module) -> list[np.random.Generator]:
-    layers = layer.layers if isinstance(layer, Sequential) else [layer]
-    return [l.rng for l in layers if isinstance(getattr(l, "rng", None), np.random.Generator)]
-
-
-def gradient_check(layer: Module, x: np.ndarray, target: np.ndarray | None = None, *,
-                   eps: float = 1e-6, seed: int = 0) -> GradCheck:
-    """Compare ``layer.backward`` with central differences for dL/dx and every parameter; x: (N, ...).
-
-    For a loss layer L is its output (pass ``target``); otherwise L = sum(forward(x) * G) with a fixed
-    random G, so backward(G) must equal dL/dx. Random layers (Dropout) see the same draws in every
-    evaluation. Use float64 input: float32 differences are too coarse for a meaningful check.
-    """
-    x = np.array(act.as_float_array(x, "x"), dtype=np.float64)
-    is_loss = getattr(layer, "is_loss", False)
-    if is_loss and target is None:
-        raise ValueError(f"{type(layer).__name__} is a loss: pass target=... (same shape as x).")
-    rng_states = [r.bit_generator.state for r in _rngs(layer)]
-
-    def restore() -> None:
-        for r, s in zip(_rngs(layer), rng_states):
-            r.bit_generator.state = s
-
-    restore()
-    out = layer.forward(x, target) if is_loss else layer.forward(x)
-    G = None if is_loss else np.random.default_rng(seed).normal(size=np.shape(out))
-
-    def loss() -> float:
-        restore()
-        o = layer.forward(x, target) if is_loss else layer.forward(x)
-        return float(o) if is_loss else float(np.sum(o * G))
-
-    restore()
-    loss()
-    analytic = {"x": np.asarray(layer.backward() if is_loss else layer.backward(G), dtype=np.float64)}
-    analytic.update({k: np.asarray(v, dtype=np.float64).copy() for k, v in layer.grads.items()})
-    arrays = {"x": x, **layer.params}
-
-    errors: dict[str, float] = {}
-    worst = ("x", (0,), 0.0, 0.0, -1.0)
-    for name, arr in arrays.items():
-        num = np.zeros(arr.shape)
-        for idx in np.ndindex(arr.shape):
-            old = arr[idx]
-            arr[idx] = old + eps
-            plus = loss()
-            arr[idx] = old - eps
-            minus = loss()
-            arr[idx] = old
-            num[idx] = (plus - minus) / (2 * eps)
-        a = analytic[name]
-        if a.shape != num.shape:
-            raise ValueError(f"backward returned {name} of shape {a.shape}, expected {num.shape}.")
-        diff = np.abs(a - num)
-        scale = max(np.abs(a).max(initial=0.0), np.abs(num).max(initial=0.0), 1e-12)
-        errors[name] = float(diff.max(initial=0.0) / scale)
-        if diff.size and errors[name] > worst[4]:
-            i = np.unravel_index(np.argmax(diff), diff.shape)
-            worst = (name, tuple(int(j) for j in i), float(a[i]), float(num[i]), errors[name])
-    loss()  # leave the layer's cache at the unperturbed input
-    return GradCheck(errors, worst[0], worst[1], worst[2], worst[3])

@@ -61,7 +61,8 @@ def main(argv: list[str]) -> int:
     paths = [Path(a) for a in argv] or sorted((ROOT / "notebooks").glob("[0-9]*.ipynb"))
     missing = [str(p) for p in paths if not p.is_file()]
     if missing:
-        print(f"No such notebook: {', '.join(missing)}. Pass paths like notebooks/01_critical_points_and_hessians.ipynb.")
+        example = "notebooks/01_critical_points_and_hessians.ipynb"
+        print(f"No such notebook: {', '.join(missing)}. Pass paths such as {example}.")
         return 2
     os.environ.setdefault("PYTHONHASHSEED", "0")
     failed = []

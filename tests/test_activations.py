@@ -5,6 +5,9 @@ import warnings
 import numpy as np
 import pytest
 import torch
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 from helpers import activations as act
 
@@ -52,6 +55,7 @@ def test_activations_registry_has_the_contract_names():
 
 
 def test_convention_at_zero_matches_pytorch():
+    """relu_grad(0) = 0 and leaky_relu_grad(0) = alpha, as torch.relu and F.leaky_relu (notebook: TensorFlow too)."""
     z = np.zeros(3)
     assert np.all(act.relu_grad(z) == 0)
     assert np.all(act.leaky_relu_grad(z, alpha=0.2) == 0.2)
@@ -81,9 +85,47 @@ def test_integers_become_float64():
     assert act.relu(np.array([1, -2])).dtype == np.float64
 
 
-def test_non_numeric_input_is_a_type_error():
-    with pytest.raises(TypeError, match="real number"):
-        act.sigmoid(np.array(["a"]))
+@given(hnp.arrays(np.float64, hnp.array_shapes(min_dims=1, max_dims=3, max_side=5),
+                  elements=st.floats(-1e3, 1e3)), st.floats(-1e3, 1e3))
+def test_softmax_is_a_distribution_and_ignores_a_shift(z, c):
+    y = act.softmax(z)
+    assert np.all(y >= 0) and np.allclose(y.sum(axis=-1), 1)
+    np.testing.assert_allclose(act.softmax(z + c), y, rtol=1e-9, atol=1e-12)
+
+
+# (what a student writes, the error type, a pattern naming the argument and what to pass instead)
+BAD_INPUT = [
+    (lambda: act.softmax([]), ValueError, r"z is empty \(shape \(0,\)\): pass at least one value"),
+    (lambda: act.softmax(np.ones((3, 0))), ValueError, r"z is empty"),
+    (lambda: act.softmax([1.0, 2.0], axis=1), ValueError,
+     r"axis must be between -1 and 0 for z of shape \(2,\), got 1: pass -1 for the last axis"),
+    (lambda: act.softmax(np.ones((2, 3)), axis=-3), ValueError, r"axis must be between -2 and 1"),
+    (lambda: act.softmax([1.0, 2.0], axis="1"), TypeError, r"axis must be an integer such as -1"),
+    (lambda: act.softmax([1.0, 2.0], axis=1.0), TypeError, r"axis must be an integer such as -1"),
+    (lambda: act.softmax(3.0), ValueError, r"z is a single number .* pass an array such as \[1.0, 2.0, 0.5\]"),
+    (lambda: act.softmax("1, 2, 3"), TypeError, r"z must be an array of real numbers, .*: convert text first"),
+    (lambda: act.sigmoid(np.array(["a"])), TypeError, r"z must be an array of real numbers"),
+    (lambda: act.relu([1 + 2j]), TypeError, r"z must be an array of real numbers, got complex numbers"),
+    (lambda: act.tanh(np.array([0.0, np.nan])), ValueError, r"z contains NaN at index \(1,\) .* normalisation"),
+    (lambda: act.relu_grad(np.array([[0.0], [-np.inf]])), ValueError, r"z contains infinity at index \(1, 0\)"),
+    (lambda: act.leaky_relu([1.0], alpha="0.1"), TypeError, r"alpha must be a real number such as 0.5, .* convert"),
+    (lambda: act.leaky_relu_grad([1.0], alpha=-0.1), ValueError, r"alpha must be a number >= 0, got -0.1"),
+    (lambda: act.softmax_backward(np.array([2.0, -1.0]), np.ones(2)), ValueError,
+     r"y must be the softmax OUTPUT .* sum to 1: pass softmax\(z\), not the logits z"),
+    (lambda: act.softmax_jacobian(np.array([[0.2, 0.2], [0.5, 0.5]])), ValueError,
+     r"y must be the softmax OUTPUT .* sum to between 0.4 and 1: pass softmax\(z\)"),
+    (lambda: act.softmax_backward(np.ones((2, 3)) / 3, np.ones((3, 2))), ValueError,
+     r"grad_y must have the shape of the softmax output y: expected \(2, 3\), got \(3, 2\)"),
+    (lambda: act.softmax_backward(np.ones((2, 3)) / 3, np.ones((2, 3)), axis=2), ValueError,
+     r"axis must be between -2 and 1 for y of shape \(2, 3\)"),
+    (lambda: act.softmax_backward(np.full(2, 0.5), ["a", "b"]), TypeError, r"grad_y must be an array of real numbers"),
+]
+
+
+@pytest.mark.parametrize("call, error, message", BAD_INPUT, ids=[f"case{i}" for i in range(len(BAD_INPUT))])
+def test_bad_input_names_the_argument_and_what_to_pass(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -119,7 +161,7 @@ def test_softmax_jacobian_matches_autograd(batch_shape):
     jac = act.softmax_jacobian(y)
     assert jac.shape == batch_shape + (k, k)
     flat_z = z.reshape(-1, k)
-    for row, zi in zip(jac.reshape(-1, k, k), flat_z):
+    for row, zi in zip(jac.reshape(-1, k, k), flat_z, strict=True):
         ref = torch.autograd.functional.jacobian(lambda t: torch.softmax(t, dim=-1), torch.tensor(zi)).numpy()
         np.testing.assert_allclose(row, ref, rtol=1e-12, atol=1e-15)
     np.testing.assert_allclose(jac, np.swapaxes(jac, -1, -2))  # symmetric
@@ -150,8 +192,3 @@ def test_softmax_backward_is_jacobian_transpose_times_g_and_matches_autograd(axi
     e[2, 3] = h
     fd = ((act.softmax(z + e, axis) - act.softmax(z - e, axis)) * g).sum() / (2 * h)
     assert abs(fd - got[2, 3]) < 1e-8
-
-
-def test_softmax_backward_shape_mismatch_is_a_value_error():
-    with pytest.raises(ValueError, match=r"expected \(2, 3\), got \(3, 2\)"):
-        act.softmax_backward(np.ones((2, 3)) / 3, np.ones((3, 2)))

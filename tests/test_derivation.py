@@ -101,13 +101,19 @@ def test_latex_and_stepper_show_each_step_with_its_justification():
     tex = d.latex()
     assert tex.startswith(r"\begin{aligned}") and r"\text{expand}" in tex
     widget = d.stepper()
-    html, buttons = widget.children[1], widget.children[2]
-    prev_btn, next_btn, label = buttons.children
+    html, buttons, label = widget.children[1:]
+    prev_btn, next_btn = buttons.children
     assert label.value.startswith("step 1 of 2") and "expand" not in html.value
     next_btn.click()
     assert label.value.startswith("step 2 of 2") and r"\text{expand}" in html.value and next_btn.disabled
     prev_btn.click()
     assert label.value.startswith("step 1 of 2")
+
+
+def test_an_exponent_in_a_justification_becomes_a_superscript_outside_the_text():
+    # MathJax refuses ^ inside \text{...}: "J^T" must leave the text
+    tex = Derivation("t").step(x, "chain rule: J^T g, |e|^2 & 5% of x_1", given=True).latex()
+    assert r"\text{chain rule: J}^{\text{T}}\text{ g, |e|}^{\text{2}}\text{ \& 5\% of x\_1}" in tex
 
 
 def test_unevaluated_derivatives_and_float_zero_are_proved_symbolically():
@@ -116,3 +122,24 @@ def test_unevaluated_derivatives_and_float_zero_are_proved_symbolically():
     assert [c.status for c in d.verify().checks] == ["given", "symbolic"]
     f = Derivation("float").step(sp.Float(0.5) * x, "start").step(x / 2, "same number")
     assert f.verify().checks[1].status == "symbolic"
+
+
+def test_an_equation_after_an_expression_must_keep_the_chains_left_hand_side():
+    loophole = Derivation("y = 0?").step(sp.Eq(x * y, 0), "given", given=True).step(sp.Eq(x, 0), "first factor",
+                                                                                       given=True)
+    loophole.step(sp.Integer(0), "x = 0").step(sp.Eq(y, 0), "any equation with right-hand side 0")
+    check = loophole.verify().first_failure
+    assert check is not None and check.index == 3 and "left-hand side y" in check.detail
+    named = Derivation("named").step(sp.Eq(x, 0), "given", given=True).step(sp.Integer(0), "x = 0")
+    assert named.step(sp.Eq(sp.Symbol("result"), 0), "a new name for the result").verify().ok
+    chain = Derivation("d/dx x^2").step(sp.Derivative(x**2, x), "want", given=True).step(2 * x, "power rule")
+    assert chain.step(sp.Eq(sp.Derivative(x**2, x), 2 * x), "so").verify().ok
+
+
+def test_a_substitution_that_makes_the_previous_equation_an_identity_fails_instead_of_crashing():
+    d = Derivation("identity").step(sp.Eq(x - 2, 0), "given", given=True)
+    d.step(sp.Eq(x, 1), "substitute x = 3", subs={x: 3})  # 1 = 0 after the substitution: nothing follows
+    assert d.verify().first_failure.index == 1
+    d = Derivation("identity").step(sp.Eq(x - 2, 0), "given", given=True)
+    d.step(sp.Eq(x - 2, 0), "substitute x = 2", subs={x: 2})  # 0 = 0 proves nothing about x
+    assert not d.verify().ok

@@ -3,11 +3,11 @@
 import matplotlib
 
 matplotlib.use("Agg")
-import ipywidgets as w  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-import pytest  # noqa: E402
+import ipywidgets as w
+import matplotlib.pyplot as plt
+import pytest
 
-from helpers import figure_widgets  # noqa: E402
+from helpers import figure_widgets
 
 
 def _draw(a):
@@ -64,3 +64,36 @@ def test_explorer_shows_only_a_message_when_there_is_nothing_to_draw():
     slider.value = 9
     out = box.children[1]
     assert len(out.outputs) == 1 and out.outputs[0]["text"] == "k too large\n"
+
+
+def test_an_error_while_redrawing_becomes_a_one_line_message_and_the_next_value_replaces_it():
+    slider = w.IntSlider(value=1, min=-5, max=5)
+
+    def draw(k):
+        if k < 0:
+            raise ValueError(f"k must be >= 0, got {k}:\n pass a value from 0 to 5.")
+        if k == 0:
+            raise ZeroDivisionError("division by zero")
+        return _draw(k)
+
+    box = figure_widgets.figure_explorer({"k": slider}, draw)
+    out = box.children[1]
+    slider.value = -2
+    assert [o["text"] for o in out.outputs] == ["k must be >= 0, got -2: pass a value from 0 to 5.\n"]
+    slider.value = 0
+    assert out.outputs[0]["text"].startswith("Internal error (ZeroDivisionError: division by zero)")
+    slider.value = 3
+    assert len(out.outputs) == 1 and "image/png" in out.outputs[0]["data"]
+    assert plt.get_fignums() == []
+
+
+def test_controls_show_full_labels_and_real_tooltips_and_wrap():
+    slider = w.FloatSlider(description="learning rate")
+    row = figure_widgets.controls_row([slider, w.Button(description="Train")])
+    assert slider.style.description_width == "initial" and slider.tooltip == "learning rate"
+    assert row.layout.flex_flow == "row wrap"
+
+
+def test_message_for_keeps_the_readers_words():
+    assert figure_widgets.message_for(TypeError("n must be an integer")) == "n must be an integer"
+    assert "Internal error (KeyError" in figure_widgets.message_for(KeyError("W"))

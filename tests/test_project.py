@@ -30,7 +30,8 @@ def test_environment_yml_and_pyproject_list_the_same_packages():
     assert set(conda_side) == set(pip_side)
     # the pins and lower bounds must agree too (torch==2.13.0 above all)
     for name, req in pip_side.items():
-        assert conda_side[name] == req.replace(" ", ""), f"{name}: pyproject says {req!r}, environment.yml {conda_side[name]!r}"
+        conda = conda_side[name]
+        assert conda == req.replace(" ", ""), f"{name}: pyproject says {req!r}, environment.yml {conda!r}"
 
 
 def test_readme_quick_start_uses_the_make_targets_ci_runs():
@@ -68,3 +69,14 @@ def test_figures_written_by_notebooks_are_committed_and_referenced():
         assert png.stat().st_size > 1000, f"{png.name} looks empty"
     for ref in re.findall(r"\(figures/([\w.-]+\.png)\)", readme):
         assert (ROOT / "figures" / ref).is_file(), f"README shows figures/{ref}, which does not exist"
+
+
+def test_the_readmes_core_example_runs_and_prints_what_it_says(capsys):
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## The core in ten lines", 1)[1]
+    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    assert len(code.strip().splitlines()) <= 10
+    exec(compile(code, "README.md", "exec"), {})
+    printed = capsys.readouterr().out
+    for promise in re.findall(r'# "([^"]+?)\(relative error', code):
+        assert promise in printed, f"the README promises {promise!r}, the code printed {printed!r}"
