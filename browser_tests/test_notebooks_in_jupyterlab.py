@@ -14,7 +14,8 @@ student sees, without re-doing nbval's work:
    at JupyterLab's default width and in a narrow window; screenshots go to screenshots/ (each notebook, the
    Train panel at both widths, and with BROWSER_WIDGET_SCREENSHOTS=1 every widget).
 
-Notebooks run in parallel workers (``make test-browser``); each worker has its own JupyterLab and browser.
+``make test-browser`` runs one notebook at a time (``BROWSER_JOBS=2``: two workers, each with its own JupyterLab and
+browser).
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ def _cost(path) -> tuple:
     return (_has_train_panel(nb), len(nb.cells_for_widgets()) + nb.widget_views)
 
 
-# The most work first, so that two workers finish together.
+# The most work first, so that parallel workers (BROWSER_JOBS=2) finish together.
 NOTEBOOKS = [p.name for p in sorted(NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb"), key=_cost, reverse=True)]
 
 

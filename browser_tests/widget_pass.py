@@ -285,7 +285,7 @@ class TrainPanelPass(ControlPass):
         statuses, curve_at = set(), None
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
-            statuses.add(self.page.locator(f'[data-wb-area="{self.area}"] div.widget-label').last.inner_text())
+            statuses.add(self.page.locator(f'[data-wb-area="{self.area}"] .widget-html-content').last.inner_text())
             if curve_at is None and self.page.locator(f'[data-wb-area="{self.area}"] .widget-output img').count():
                 curve_at = time.monotonic()
             if curve_at is not None and len(statuses) >= 3:

@@ -9,6 +9,7 @@ picture still shows.
 
 from __future__ import annotations
 
+import math
 import textwrap
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -330,9 +331,9 @@ def elementwise_backward_explorer(name: str = "relu", limits: tuple[float, float
     options = sorted(ELEMENTWISE_LAYERS)
     choice = widgets.Dropdown(options=options, value=one_of(name, options, "activation"), description="activation")
     low, high = _limits(limits)
-    span = widgets.FloatRangeSlider(value=(low, high), min=-10, max=10, step=0.5, description="inputs X from, to",
-                                    readout_format=".3g",
-                                    continuous_update=False)
+    # whole numbers: the readout "-10 – 10" fits its box, where "-10.00 – 10.00" would be cut
+    span = widgets.IntRangeSlider(value=(max(math.floor(low), -10), min(math.ceil(high), 10)), min=-10, max=10,
+                                  description="inputs X from, to", continuous_update=False)
 
     def draw(name: str, limits: tuple[float, float]) -> tuple[plt.Figure, str]:
         return _draw_elementwise_backward(name, limits, backward, chosen.get(name))

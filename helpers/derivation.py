@@ -42,6 +42,8 @@ from typing import Any, Literal
 
 import sympy as sp
 
+from helpers.validation import flag
+
 __all__ = ["Step", "StepCheck", "Verification", "Derivation", "symbol_matrix"]
 
 Status = Literal["given", "symbolic", "numeric", "failed", "undecided"]
@@ -116,6 +118,7 @@ class Derivation:
     def step(self, expr: Any, why: str, *, given: bool = False, subs: dict | None = None) -> Derivation:
         """Append a step; returns the derivation so steps can be chained."""
         expr = _as_sympy(expr, len(self.steps) + 1)
+        given = flag(given, "given")  # given="no" would be truthy and let an unchecked step through
         if not isinstance(why, str) or not why.strip():
             raise ValueError(f"Step {len(self.steps) + 1} needs a justification: pass why='chain rule' or similar.")
         subs = dict(subs or {})

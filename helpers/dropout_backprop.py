@@ -27,7 +27,7 @@ def dropout_mask(n_units: int, p: float, *, scale: bool = True, random_state: An
     p drops the same units and more.
     """
     n_units = validation.positive_int(n_units, "n_units")
-    layer = modules.Dropout(p, random_state=random_state, scale=bool(scale))
+    layer = modules.Dropout(p, random_state=random_state, scale=validation.flag(scale, "scale"))
     layer.forward(np.ones((1, n_units)))
     return layer.cache["mask"][0].copy()
 

@@ -10,6 +10,7 @@ import numpy as np
 from matplotlib.ticker import MaxNLocator
 
 from helpers import early_stopping, validation
+from helpers.exercises import call_answer
 from helpers.figure_widgets import figure_explorer
 
 __all__ = ["TRAIN", "VALIDATION", "Rule", "plot_epoch_curve", "epoch_curve_figure", "patience_view",
@@ -46,6 +47,21 @@ def plot_epoch_curve(curve: early_stopping.EpochCurve, ax: plt.Axes, stop: tuple
 Rule = Callable[[np.ndarray, int, float], tuple[int, int]]  # (val_loss (E,), patience, min_delta) -> (best, stopped)
 
 
+def _checked_stop(stop: Any, n: int) -> tuple[int, int]:
+    """A rule's answer (best, stopped), both epochs in 1..n with best <= stopped, or a ValueError saying what is off."""
+    if stop is None:
+        raise ValueError("rule returned None: return the pair (best epoch, stopped epoch) (did you forget `return`?).")
+    try:
+        best, stopped = (int(v) for v in stop)
+    except (TypeError, ValueError):
+        raise ValueError(f"rule must return a pair of epochs (best, stopped), got "
+                         f"{validation.describe(stop)}.") from None
+    if not 1 <= best <= stopped <= n:
+        raise ValueError(f"rule returned (best, stopped) = ({best}, {stopped}): both must be epochs 1..{n} of this "
+                         f"run, with best <= stopped.")
+    return best, stopped
+
+
 def epoch_curve_figure(curve: early_stopping.EpochCurve, patience: int, min_delta: float = 0.0,
                        rule: Rule = early_stopping.early_stopping_epochs) -> tuple[plt.Figure, tuple[int, int]]:
     """A full run (curve's arrays (E,)) and where ``patience`` would stop it: (figure, (best, stopped)).
@@ -53,7 +69,13 @@ def epoch_curve_figure(curve: early_stopping.EpochCurve, patience: int, min_delt
     ``rule(val_loss, patience, min_delta)`` decides the stop: ``early_stopping.early_stopping_epochs`` or a
     function of the same signature (your own).
     """
-    stop = rule(curve.val_loss, patience, min_delta)
+    if not isinstance(curve, early_stopping.EpochCurve):
+        raise TypeError(f"curve must be an early_stopping.EpochCurve (a recorded run), got "
+                        f"{validation.describe(curve)}.")
+    if not callable(rule):
+        raise TypeError(f"rule must be a function rule(val_loss, patience, min_delta) -> (best, stopped), got "
+                        f"{validation.describe(rule)}.")
+    stop = _checked_stop(call_answer(rule, curve.val_loss, patience, min_delta, name="rule"), len(curve.epochs))
     fig, ax = plt.subplots(figsize=(6, 3.8))
     plot_epoch_curve(curve, ax, stop=stop, patience=patience)
     return fig, stop

@@ -147,6 +147,11 @@ class Progress:
 
 # ------------------------------------------------------------------------------------------ comparisons
 def _sympify(value: Any, name: str) -> Any:
+    # True, Eq(x, 2), x > 1, And(...): not expressions (a Symbol is a sympy Boolean too, so name the kinds)
+    logical = (bool, sp.logic.boolalg.BooleanAtom, sp.logic.boolalg.BooleanFunction, sp.core.relational.Relational)
+    if isinstance(value, logical):
+        raise ExerciseFailed(f"{name} must be an expression, not an equation or a truth value (got {value!r:.60}): "
+                             f"give the right-hand side only.")
     if isinstance(value, (sp.Basic, sp.MatrixBase)):
         return value
     try:
@@ -188,7 +193,7 @@ def check_matrix(answer: Any, expected: sp.MatrixBase, name: str, *, index_names
         raise ExerciseFailed(f"{name} must be {expected.shape[0]}x{expected.shape[1]}, got "
                              f"{answer.shape[0]}x{answer.shape[1]}{hint}.")
     for (i, j), want in np.ndenumerate(np.array(expected.tolist(), dtype=object)):
-        got = answer[i, j]
+        got = _sympify(answer[i, j], f"entry ({i}, {j}) of {name}")
         if sp.simplify(got - want) != 0:
             raise ExerciseFailed(f"entry ({index_names}) = ({i}, {j}) of {name} is {got}, but it should not be: "
                                  f"{_difference_text(got, want)}.")

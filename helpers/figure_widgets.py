@@ -14,6 +14,7 @@ from typing import Any
 
 import matplotlib.pyplot as plt
 
+from helpers.exercises import Feedback
 from helpers.figures import figure_png
 
 __all__ = ["show_in", "message_for", "figure_explorer", "controls_row"]
@@ -37,8 +38,10 @@ def show_in(out: Any, fig: plt.Figure | None = None, message: str = "") -> None:
 def message_for(err: BaseException) -> str:
     """One line for the reader: the message of a ValueError/TypeError, or a plain note for anything else."""
     text = " ".join(str(err).split()) or type(err).__name__
-    if isinstance(err, (ValueError, TypeError)):
-        return text  # written for the reader by helpers.validation; an argument name keeps its case
+    if isinstance(err, (ValueError, TypeError, Feedback)):
+        return text  # written for the reader (helpers.validation, an exercise's check); a name keeps its case
+    if isinstance(err, NotImplementedError):
+        return "not answered yet: a function this picture calls still raises NotImplementedError; write it first."
     return f"Internal error ({type(err).__name__}: {text}); please report it."
 
 
@@ -72,7 +75,8 @@ def figure_explorer(controls: dict[str, Any], draw: Callable[..., Any]) -> Any: 
 
     def render(_: Any = None) -> None:
         try:
-            drawn = draw(**{name: c.value for name, c in controls.items()})
+            with plt.ioff():  # a figure drawn in a callback is shown only as our PNG, never by the inline backend
+                drawn = draw(**{name: c.value for name, c in controls.items()})
             fig, message = drawn if isinstance(drawn, tuple) else (drawn, "")
             if not isinstance(fig, plt.Figure) and not (fig is None and message):
                 raise RuntimeError(f"draw returned {type(fig).__name__}, not a matplotlib Figure")

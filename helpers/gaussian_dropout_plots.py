@@ -8,6 +8,8 @@ from typing import Any
 import matplotlib.pyplot as plt
 import numpy as np
 
+from helpers import validation
+from helpers.exercises import call_answer
 from helpers.figure_widgets import figure_explorer
 from helpers.gaussian_dropout import gradient_samples, plain_gradient
 
@@ -26,7 +28,16 @@ def dropout_gradient_view(sigma: float, W: Any, x: Any, y_d: float, n_samples: i
     plain = plain_gradient(W, x, y_d)
     mc = samples.mean(axis=0)
     se = samples.std(axis=0) / np.sqrt(len(samples))
-    expected = None if expected_gradient is None else np.asarray(expected_gradient(W, x, y_d, sigma), dtype=float)
+    expected = None
+    if expected_gradient is not None:
+        if not callable(expected_gradient):
+            raise TypeError(f"expected_gradient must be a function (W, x, y_d, sigma) -> (K,) array, got "
+                            f"{validation.describe(expected_gradient)}.")
+        value = call_answer(expected_gradient, W, x, y_d, sigma, name="expected_gradient")
+        if value is None:
+            raise ValueError("expected_gradient returned None: return the (K,) array of expected gradients "
+                             "(did you forget `return`?).")
+        expected = validation.float_array(value, "expected_gradient's result", shape=plain.shape, finite=False)
     k = np.arange(len(plain))
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.4), gridspec_kw={"wspace": 0.3})
     left.bar(k - 0.27, plain, 0.27, color="0.6", label="plain gradient (no dropout)")

@@ -96,9 +96,19 @@ def load_bundled() -> tuple[np.ndarray, np.ndarray]:
     return x, y
 
 
+def _existing_file(path: str | os.PathLike, what: str) -> Path:
+    """``path`` as a Path to an existing file; a missing file is not called corrupt."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be a file path (str or pathlib.Path) of {what}, got {validation.describe(path)}.")
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} does not exist (or is not a file): pass the path of {what}.")
+    return path
+
+
 def read_mnist_npz(path: str | os.PathLike) -> dict[str, np.ndarray]:
     """Keras' mnist.npz -> {"x_train": (n, 28, 28) uint8, "y_train": (n,), "x_test", "y_test"}."""
-    path = Path(path)
+    path = _existing_file(path, "Keras' mnist.npz")
     try:
         with np.load(path, allow_pickle=False) as f:
             missing = [k for k in IDX_FILES if k not in f.files]
@@ -115,7 +125,7 @@ def read_mnist_npz(path: str | os.PathLike) -> dict[str, np.ndarray]:
 
 def read_idx(path: str | os.PathLike) -> np.ndarray:
     """One IDX file (gzipped if it ends in .gz) -> uint8 array of the shape in its header."""
-    path = Path(path)
+    path = _existing_file(path, "an IDX file such as train-images-idx3-ubyte.gz")
     opener = gzip.open if path.suffix == ".gz" else open
     try:
         with opener(path, "rb") as f:

@@ -153,7 +153,7 @@ def test_every_widget_at_every_value_shows_a_picture_or_a_one_line_message_quick
             seconds, shown = _set_and_time(choice, option, box)
             times.append(seconds)
             assert shown == [("image", None)]
-    _, shown = _set_and_time(span, (1.0, 1.0), box)  # both handles on one value
+    _, shown = _set_and_time(span, (1, 1), box)  # both handles on one value
     assert shown == [("message", "limits must have low < high, got (1, 1): drag the two handles apart.\n")]
     assert _set_and_time(span, (-2.0, 2.0), box)[1] == [("image", None)]  # the message goes with the next picture
     assert statistics.median(times) < 1.0 and plt.get_fignums() == []

@@ -143,3 +143,8 @@ def test_a_substitution_that_makes_the_previous_equation_an_identity_fails_inste
     d = Derivation("identity").step(sp.Eq(x - 2, 0), "given", given=True)
     d.step(sp.Eq(x - 2, 0), "substitute x = 2", subs={x: 2})  # 0 = 0 proves nothing about x
     assert not d.verify().ok
+
+
+def test_given_must_be_a_bool_so_a_truthy_string_cannot_skip_the_check():
+    with pytest.raises(TypeError, match="given must be True or False"):
+        Derivation("t").step(x, "start").step(x + 1, "wrong", given="no")

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from helpers import early_stopping, early_stopping_checks, early_stopping_plots
+from helpers.exercises import NotAnswered
 from helpers.validation import DivergenceError
 
 
@@ -220,3 +221,25 @@ def test_bad_input_is_refused_with_a_message_that_names_it(call, error, words):
     assert type(info.value) is error  # not a DivergenceError, not a TypeError reported as a ValueError
     for word in words:
         assert word in str(info.value), f"{word!r} not in {str(info.value)!r}"
+
+
+def _stub_rule(val_loss, patience, min_delta=0.0):
+    raise NotImplementedError()
+
+
+@pytest.mark.parametrize("rule, error, words", [
+    (lambda v, p, d=0.0: None, ValueError, "returned None"),
+    (lambda v, p, d=0.0: 3, ValueError, "must return a pair of epochs"),
+    (lambda v, p, d=0.0: (5, 12), ValueError, "both must be epochs 1..8"),
+    (lambda v, p, d=0.0: (6, 4), ValueError, "with best <= stopped"),
+    (_stub_rule, NotAnswered, "not answered yet"),
+    ("early_stopping_epochs", TypeError, "rule must be a function"),
+])
+def test_a_readers_rule_that_returns_nonsense_is_named(rule, error, words):
+    with pytest.raises(error, match=words):
+        early_stopping_plots.epoch_curve_figure(_curve(), patience=1, rule=rule)
+
+
+def test_the_curve_must_be_a_recorded_run():
+    with pytest.raises(TypeError, match="curve must be an early_stopping.EpochCurve"):
+        early_stopping_plots.epoch_curve_figure([1.0, 0.5], patience=1)

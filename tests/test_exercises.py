@@ -112,3 +112,9 @@ def test_grading_fast_follows_the_environment(monkeypatch):
     assert not ex.grading_fast()
     monkeypatch.setenv("WORKBOOK_GRADING_FAST", "1")
     assert ex.grading_fast()
+
+
+@pytest.mark.parametrize("answer", [sp.Eq(sp.Symbol("x"), 2), True, sp.Symbol("x") > 1])
+def test_an_equation_or_truth_value_where_an_expression_belongs_is_named(answer):
+    with pytest.raises(ex.ExerciseFailed, match="not an equation or a truth value"):
+        ex.check_expression(answer, sp.Symbol("x"), "e")

@@ -97,3 +97,11 @@ def test_controls_show_full_labels_and_real_tooltips_and_wrap():
 def test_message_for_keeps_the_readers_words():
     assert figure_widgets.message_for(TypeError("n must be an integer")) == "n must be an integer"
     assert "Internal error (KeyError" in figure_widgets.message_for(KeyError("W"))
+
+
+def test_messages_for_a_readers_unfinished_or_failing_function():
+    from helpers.exercises import ExerciseFailed
+
+    assert figure_widgets.message_for(NotImplementedError()).startswith("not answered yet")
+    assert figure_widgets.message_for(ExerciseFailed("rule raised KeyError: 3")) == "rule raised KeyError: 3"
+    assert figure_widgets.message_for(ZeroDivisionError("x")).startswith("Internal error")

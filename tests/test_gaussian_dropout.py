@@ -132,3 +132,15 @@ def test_bad_input_gets_the_right_error_and_a_message_that_says_what_to_pass(fun
         function(*args, **kwargs)
     for word in words:
         assert word in str(info.value), f"{word!r} not in {info.value}"
+
+
+@pytest.mark.parametrize("expected_gradient, error, words", [
+    (lambda W, x, y_d, sigma: None, ValueError, "expected_gradient returned None"),
+    (lambda W, x, y_d, sigma: np.zeros(7), ValueError, "expected_gradient's result"),
+    ("formula", TypeError, "expected_gradient must be a function"),
+])
+def test_a_readers_expected_gradient_that_returns_nonsense_is_named(expected_gradient, error, words):
+    W, x = np.array([0.5, -0.3, 0.8]), np.array([1.0, 2.0, -1.0])
+    with pytest.raises(error, match=words):
+        gaussian_dropout_plots.dropout_gradient_view(0.5, W, x, 1.0, n_samples=100,
+                                                     expected_gradient=expected_gradient)

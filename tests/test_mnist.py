@@ -252,3 +252,12 @@ def test_http_error_is_named_as_such(tmp_path):
     with pytest.raises(ConnectionError, match="HTTP 404"):
         mnist.download_file("https://example.invalid/m.npz", tmp_path / "m.npz", "0" * 64, progress=False,
                             opener=not_found)
+
+
+@pytest.mark.parametrize("reader", [mnist.read_mnist_npz, mnist.read_idx])
+def test_a_missing_file_is_called_missing_not_corrupt(reader, tmp_path):
+    with pytest.raises(FileNotFoundError, match="does not exist") as err:
+        reader(tmp_path / "absent.gz")
+    assert "corrupt" not in str(err.value) and "delete" not in str(err.value)
+    with pytest.raises(TypeError, match="must be a file path"):
+        reader(3)

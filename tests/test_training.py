@@ -142,3 +142,10 @@ def test_progress_text():
     assert training.progress_text(2, 10, 10, 2, 10.0) == "epoch 2 of 2, batch 10 of 10 · about 0 s left"
     assert training.progress_text(1, 1, 100, 30, 2.0).endswith("about 100 min left")
     assert training.progress_text(1, 0, 10, 2, 0.0) == "epoch 1 of 2, batch 0 of 10"
+
+
+@pytest.mark.parametrize("args, words", [((1, 1, 10, 0, 1.0), "epochs"), ((1, 1, 0, 2, 1.0), "n_batches"),
+                                         ((1, -1, 10, 2, 1.0), "batch"), ((1, 1, 10, 2, float("nan")), "elapsed")])
+def test_progress_text_refuses_what_is_not_a_position_in_a_run(args, words):
+    with pytest.raises((TypeError, ValueError), match=words):
+        training.progress_text(*args)

@@ -332,7 +332,7 @@ class OriginalNetworkTf(keras.Sequential):
         layers.append(keras.layers.Dense(sizes[-1], activation=output))
         super().__init__(layers, name="original_network_tf")
         self.sizes, self.fixed = sizes, frozenset(fixed)
-        self.emulate_keras_2_3_accuracy = bool(emulate_keras_2_3_accuracy)
+        self.emulate_keras_2_3_accuracy = validation.flag(emulate_keras_2_3_accuracy, "emulate_keras_2_3_accuracy")
         self.epoch_seconds: list[float] = []
 
     def loss_function(self) -> Any:
@@ -362,6 +362,7 @@ class OriginalNetworkTf(keras.Sequential):
 @contextlib.contextmanager
 def forced_eager_mode(enabled: bool = True) -> Iterator[None]:
     """Inside: tf.function (and so Keras' train step) runs op by op, as the original forced; restored after."""
+    enabled = validation.flag(enabled, "enabled")
     before = tf.config.functions_run_eagerly()
     tf.config.run_functions_eagerly(enabled)
     try:

@@ -69,7 +69,7 @@ class NeuralNetwork:
         self.batch_size = validation.positive_int(batch_size, "batch_size")
         self.loss = validation.one_of(loss, LOSSES, "loss")
         validation.as_rng(random_state)  # refuse a bad seed now, not at fit time
-        self.random_state, self.shuffle = random_state, bool(shuffle)
+        self.random_state, self.shuffle = random_state, validation.flag(shuffle, "shuffle")
         try:
             self.dtype = np.dtype(dtype)
         except TypeError:

@@ -158,6 +158,9 @@ def train(implementation: str, split: MnistSplit, hidden: Sequence[int] = (128,)
 
 def progress_text(epoch: int, batch: int, n_batches: int, epochs: int, elapsed: float) -> str:
     """Where a run is: "epoch 3 of 10, batch 40 of 125 · about 12 s left" (batches and epochs counted from 1)."""
+    epochs, n_batches = validation.positive_int(epochs, "epochs"), validation.positive_int(n_batches, "n_batches")
+    epoch, batch = validation.positive_int(epoch, "epoch"), validation.positive_int(batch, "batch", minimum=0)
+    elapsed = validation.finite_number(elapsed, "elapsed")
     done = ((epoch - 1) * n_batches + batch) / (epochs * n_batches)
     left = elapsed * (1 - done) / done if done > 0 else float("nan")
     if not np.isfinite(left):
