@@ -20,7 +20,7 @@ import torch
 
 from helpers import activations, autograd_reference, gradcheck, modules
 from helpers.figure_widgets import figure_explorer
-from helpers.validation import describe, finite_number, one_of, positive_number
+from helpers.validation import describe, finite_number, one_of, positive_int, positive_number
 
 __all__ = [
     "relu_gradient",
@@ -213,7 +213,7 @@ def compare_elementwise_backward(name: str, limits: tuple[float, float] = (-4.0,
     make_layer, torch_f = ELEMENTWISE_LAYERS[name]
     f, default_derivative = activations.ACTIVATIONS[name]
     derivative = default_derivative if derivative is None else _function(derivative, "derivative")
-    x = np.linspace(low, high, n)
+    x = np.linspace(low, high, positive_int(n, "n", minimum=2))
     y = f(x)
     upstream = y - 1.0  # dL/dY of L = 1/2 sum (Y - 1)^2
     _, reference = autograd_reference.autograd_gradients(lambda X: 0.5 * ((torch_f(X) - 1.0) ** 2).sum(), {"X": x})

@@ -42,7 +42,7 @@ from typing import Any, Literal
 
 import sympy as sp
 
-from helpers.validation import flag
+from helpers.validation import flag, positive_int
 
 __all__ = ["Step", "StepCheck", "Verification", "Derivation", "symbol_matrix"]
 
@@ -217,6 +217,9 @@ class Derivation:
 
 def symbol_matrix(name: str, rows: int, cols: int) -> sp.Matrix:
     """A (rows, cols) matrix of real symbols name_{ij}, indices from 1, for derivations on small matrices."""
+    if not isinstance(name, str) or not name.strip():
+        raise TypeError(f"name must be a non-empty string such as 'W', got {name!r}.")
+    rows, cols = positive_int(rows, "rows"), positive_int(cols, "cols")
     return sp.Matrix(rows, cols, lambda i, j: sp.Symbol(f"{name}_{{{i + 1}{j + 1}}}", real=True))
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from helpers import validation
 from helpers.exercises import ExerciseFailed, call_answer
 from helpers.quiet_tensorflow import keras
 
@@ -41,6 +42,9 @@ def keras_early_stopping_epochs(val_loss: np.ndarray | list[float], patience: in
                                 min_delta: float = 0.0) -> tuple[int, int]:
     """``keras.callbacks.EarlyStopping(monitor="val_loss")`` replayed on val_loss (E,): (best_epoch, stopped_epoch),
     1-based; stopped_epoch is E when patience never runs out."""
+    val_loss = validation.float_array(val_loss, "val_loss", shape=("E",))
+    patience = validation.positive_int(patience, "patience")
+    min_delta = validation.positive_number(min_delta, "min_delta", allow_zero=True)
     callback = keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience, min_delta=min_delta, mode="min")
     model = _Model()
     callback.set_model(model)

@@ -10,6 +10,7 @@ import io
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import matplotlib.pyplot as plt
 
@@ -20,8 +21,14 @@ __all__ = ["FIGURES_DIR", "figure_png", "save_figure"]
 FIGURES_DIR = Path(os.environ.get("WORKBOOK_FIGURES_DIR", Path(__file__).resolve().parent.parent / "figures"))
 
 
+def _check_figure(fig: Any) -> None:
+    if not isinstance(fig, plt.Figure):
+        raise TypeError(f"fig must be a matplotlib Figure (e.g. from plt.subplots()), got {type(fig).__name__}.")
+
+
 def figure_png(fig: plt.Figure, dpi: int = 80, *, close: bool = True) -> bytes:
     """The figure as PNG bytes (no software metadata, so the bytes are stable); closes it unless ``close=False``."""
+    _check_figure(fig)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", metadata={"Software": None})
     if close:
@@ -31,6 +38,7 @@ def figure_png(fig: plt.Figure, dpi: int = 80, *, close: bool = True) -> bytes:
 
 def save_figure(fig: plt.Figure, name: str) -> Path:
     """Write ``fig`` as ``figures/<name>.png`` (fixed dpi, atomically) and return the path; the figure stays open."""
+    _check_figure(fig)
     if not isinstance(name, str) or not name or Path(name).name != name or name.endswith(".png"):
         raise ValueError(f"name must be a bare file stem such as 'learning_curve', got {name!r}.")
     FIGURES_DIR.mkdir(parents=True, exist_ok=True)

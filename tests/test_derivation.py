@@ -148,3 +148,12 @@ def test_a_substitution_that_makes_the_previous_equation_an_identity_fails_inste
 def test_given_must_be_a_bool_so_a_truthy_string_cannot_skip_the_check():
     with pytest.raises(TypeError, match="given must be True or False"):
         Derivation("t").step(x, "start").step(x + 1, "wrong", given="no")
+
+
+@pytest.mark.parametrize("args, error", [(("", 2, 2), TypeError), ((3, 2, 2), TypeError), (("W", 0, 2), ValueError),
+                                         (("W", 2, 2.5), TypeError)])
+def test_symbol_matrix_refuses_what_is_not_a_name_and_a_size(args, error):
+    from helpers.derivation import symbol_matrix
+
+    with pytest.raises(error):
+        symbol_matrix(*args)

@@ -149,3 +149,11 @@ def test_the_hidden_check_judges_outputs_in_a_fresh_process():
     wrong = early_stopping_checks.rule_outputs(planted(restore="last"), cases)
     with pytest.raises(ExerciseFailed, match="you restore the last epoch run"):
         exercises.fresh_check(early_stopping_checks.check_rule_outputs, cases, wrong)
+
+
+@pytest.mark.parametrize("args, words", [(([], 2), "val_loss"), (([1.0, 0.5], 0), "patience"),
+                                         (([1.0, float("nan")], 2), "val_loss"), (([1.0, 0.5], "2"), "patience"),
+                                         (([1.0, 0.5], 2, -0.1), "min_delta")])
+def test_the_keras_reference_refuses_what_is_not_a_run(args, words):
+    with pytest.raises((TypeError, ValueError), match=words):
+        early_stopping_checks.keras_early_stopping_epochs(*args)

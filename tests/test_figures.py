@@ -43,3 +43,10 @@ def test_save_figure_wants_a_bare_stem(name):
     with pytest.raises(ValueError, match="name must be a bare file stem such as 'learning_curve'"):
         figures.save_figure(_figure(), name)
     plt.close("all")
+
+
+def test_only_a_figure_becomes_a_png():
+    with pytest.raises(TypeError, match="must be a matplotlib Figure"):
+        figures.figure_png("plot")
+    with pytest.raises(TypeError, match="must be a matplotlib Figure"):
+        figures.save_figure(None, "plot")

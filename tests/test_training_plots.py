@@ -48,6 +48,11 @@ def test_first_render_is_a_real_run_stored_in_the_widget(tiny):
     assert panel.children[2] is panel.output  # controls above the plot
     with pytest.raises(ValueError, match="unknown keys"):
         TrainPanel(tiny, default={"lr": 1})
+    for bad, words in (({"epochs": 50}, "between 1 and 30"), ({"learning_rate": 0.0}, "learning_rate"),
+                       ({"batch_size": 5}, "batch_size"), ({"hidden": 64}, "text such as"),
+                       ({"hidden": "64,x"}, "hidden"), ({"implementation": "jax"}, "implementation")):
+        with pytest.raises((TypeError, ValueError), match=words):
+            TrainPanel(tiny, default=bad)
 
 
 @pytest.mark.parametrize("text", ["0", "-1", "", "128,,64", "abc", "1e9"])

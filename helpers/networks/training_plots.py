@@ -23,7 +23,7 @@ from helpers import validation
 from helpers.figure_widgets import controls_row, message_for, show_in
 from helpers.networks import training
 
-__all__ = ["plot_history", "PANEL_DEFAULTS", "TrainPanel"]
+__all__ = ["plot_history", "PANEL_DEFAULTS", "BATCH_SIZES", "TrainPanel"]
 
 PANEL_DEFAULTS = {"implementation": "scratch", "hidden": "64", "learning_rate": 1.0, "batch_size": 32, "epochs": 5}
 _NAMES = {"scratch": "NumPy from scratch", "torch": "PyTorch", "keras": "Keras"}
@@ -64,6 +64,24 @@ def _message(err: BaseException, settings: dict[str, Any]) -> str:
     return message_for(err)
 
 
+BATCH_SIZES = (1, 8, 16, 32, 64, 128)  # the panel's choices
+
+
+def _check_defaults(settings: dict[str, Any]) -> None:
+    """The panel's starting values, each one its control can show (a slider would silently clamp the others)."""
+    validation.one_of(settings["implementation"], training.IMPLEMENTATIONS, "default['implementation']")
+    if not isinstance(settings["hidden"], str):
+        raise TypeError(f"default['hidden'] must be text such as '128,64', got "
+                        f"{validation.describe(settings['hidden'])}.")
+    training.parse_hidden_widths(settings["hidden"])
+    rate = validation.positive_number(settings["learning_rate"], "default['learning_rate']")
+    if not 1e-3 <= rate <= 10:
+        raise ValueError(f"default['learning_rate'] must be between 0.001 and 10 (the slider's range), got {rate:g}.")
+    validation.one_of(settings["batch_size"], BATCH_SIZES, "default['batch_size']")
+    if not 1 <= validation.positive_int(settings["epochs"], "default['epochs']") <= 30:
+        raise ValueError(f"default['epochs'] must be between 1 and 30 (the slider's range), got {settings['epochs']}.")
+
+
 class TrainPanel(w.VBox):
     """Controls (network, hidden widths, learning rate, batch size, epochs) above Train/Stop, progress and the curves.
 
@@ -80,6 +98,7 @@ class TrainPanel(w.VBox):
         if unknown:
             raise ValueError(f"default has unknown keys {sorted(unknown)}: use {sorted(PANEL_DEFAULTS)}.")
         settings.update(default or {})
+        _check_defaults(settings)
         training.split_arrays(split)  # a bad split fails here, loudly, not in the first click
         self.split = split
         self.implementation = w.Dropdown(options=[(_NAMES[k], k) for k in training.IMPLEMENTATIONS],
@@ -89,7 +108,7 @@ class TrainPanel(w.VBox):
         self.learning_rate = w.FloatLogSlider(value=settings["learning_rate"], base=10, min=-3, max=1, step=0.1,
                                               description="learning rate", readout_format=".3g",
                                               continuous_update=False)
-        self.batch_size = w.Dropdown(options=[1, 8, 16, 32, 64, 128], value=settings["batch_size"],
+        self.batch_size = w.Dropdown(options=list(BATCH_SIZES), value=settings["batch_size"],
                                      description="batch size")
         self.epochs = w.IntSlider(value=settings["epochs"], min=1, max=30, description="epochs",
                                   continuous_update=False)
