@@ -116,6 +116,9 @@ class Progress:
     def check(self, exercise: str, checker: Callable[..., str], *args: Any, **kwargs: Any) -> None:
         """Run ``checker(*args, **kwargs)``; print its success message, or record the failure and re-raise it."""
         self._known(exercise)
+        if not callable(checker):
+            raise TypeError(f"checker must be the check function, as in progress.check({exercise!r}, check_..., "
+                            f"answer), got {checker!r:.60}.")
         try:
             message = checker(*args, **kwargs)
         except NotAnswered:

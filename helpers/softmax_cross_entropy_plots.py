@@ -9,7 +9,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-from helpers import autograd_reference, gradcheck, modules
+from helpers import autograd_reference, gradcheck, modules, validation
+from helpers.exercises import call_answer
 from helpers.softmax_cross_entropy import random_batch
 
 __all__ = ["plot_logit_gradients"]
@@ -36,8 +37,12 @@ def plot_logit_gradients(layers: Mapping[str, Any], batch_size: int, n_classes: 
     panels = [(reference, "torch autograd")]
     verdicts = []
     for label, layer in layers.items():
-        layer.forward(Z, T)
-        gradient = np.asarray(layer.backward(), dtype=np.float64)
+        call_answer(layer.forward, Z, T, name=f"{label}.forward")  # a reader's layer: a stub or crash is named
+        gradient = call_answer(layer.backward, name=f"{label}.backward")
+        if gradient is None:
+            raise ValueError(f"{label}.backward returned None: return dL/dZ, an array of shape {Z.shape} (did you "
+                             f"forget `return`?).")
+        gradient = validation.float_array(gradient, f"{label}.backward's result", shape=Z.shape, finite=False)
         comparison = gradcheck.compare(gradient, reference)
         panels.append((gradient, f"backward of {label}"))
         verdicts.append(f"{label} equals autograd's gradient (relative error {comparison.error:.1g})" if comparison.ok()

@@ -118,3 +118,9 @@ def test_grading_fast_follows_the_environment(monkeypatch):
 def test_an_equation_or_truth_value_where_an_expression_belongs_is_named(answer):
     with pytest.raises(ex.ExerciseFailed, match="not an equation or a truth value"):
         ex.check_expression(answer, sp.Symbol("x"), "e")
+
+
+def test_progress_check_needs_a_check_function():
+    progress = ex.Progress("a")
+    with pytest.raises(TypeError, match="checker must be the check function"):
+        progress.check("a", "not a function", 1)

@@ -391,6 +391,9 @@ def test_torch_fit_refuses_bad_loaders(small_mnist):
         net.fit(loader(s.x_val[:0], s.y_val[:0].argmax(1)), good, verbose=False)
     with pytest.raises(ValueError, match="x_train"):
         make_loaders(s.x_train[:5], s.y_train[:4], s.x_val, s.y_val)
+    for rows in (np.zeros((64, 10)), np.full((64, 10), 0.1), np.eye(3)[np.arange(64) % 3]):
+        with pytest.raises(ValueError, match="2-D labels must be one-hot rows of width 10"):
+            net.fit(loader(s.x_train[:64], rows), good, verbose=False)
 
 
 # ---------------------------------------------------------------------------------------------- predict

@@ -8,6 +8,7 @@ import torch
 from helpers import gradcheck, modules
 from helpers import softmax_cross_entropy as sce
 from helpers import softmax_cross_entropy_plots as plots
+from helpers.exercises import NotAnswered
 
 
 class WrongSoftmaxCrossEntropy(modules.SoftmaxCrossEntropy):
@@ -103,3 +104,20 @@ def test_bad_inputs_are_refused_with_a_message_that_says_what_to_pass(call, erro
         call()
     for word in words:
         assert word in str(info.value), f"{word!r} not in {str(info.value)!r}"
+
+
+class _NoReturn(modules.SoftmaxCrossEntropy):
+    def backward(self, grad_output=1.0):
+        super().backward(grad_output)  # forgets to return
+
+
+class _Stub(modules.SoftmaxCrossEntropy):
+    def backward(self, grad_output=1.0):
+        raise NotImplementedError()
+
+
+@pytest.mark.parametrize("layer, error, words", [(_NoReturn(), ValueError, "returned None"),
+                                                  (_Stub(), NotAnswered, "not answered yet")])
+def test_a_readers_unfinished_loss_layer_is_named(layer, error, words):
+    with pytest.raises(error, match=words):
+        plots.plot_logit_gradients({"mine": layer}, 4)

@@ -129,6 +129,12 @@ class TorchClassifier(nn.Module):
         if not torch.isfinite(x).all():
             raise ValueError(f"{where}: images contain NaN or infinity: check the data, or the normalisation "
                              f"that produced it.")
+        if y.ndim == 2:  # one-hot rows: exactly one 1 per row, in a row as wide as the output layer
+            width = self.sizes[-1]
+            one_hot = y.shape[1] == width and bool(((y == 0) | (y == 1)).all() and (y.sum(dim=1) == 1).all())
+            if not one_hot:
+                raise ValueError(f"{where}: 2-D labels must be one-hot rows of width {self.sizes[-1]} (a single 1 per "
+                                 f"row), got shape {tuple(y.shape)}: pass one-hot rows or class numbers (N,).")
         labels = y.argmax(dim=1) if y.ndim == 2 else y
         if labels.dtype.is_floating_point and not torch.equal(labels, labels.round()):
             raise ValueError(f"{where}: labels must be whole class numbers 0..{self.sizes[-1] - 1} or one-hot rows.")
