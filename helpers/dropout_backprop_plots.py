@@ -9,6 +9,7 @@ import numpy as np
 
 from helpers import validation
 from helpers.dropout_backprop import dropout_mask, gradients_autograd
+from helpers.figures import show_matrix
 
 __all__ = ["plot_dropout_gradient"]
 
@@ -34,10 +35,7 @@ def plot_dropout_gradient(W1: np.ndarray, W2: np.ndarray, x: np.ndarray, y: np.n
     axes[0].set_title("mask m", fontsize=9)
     for ax, m, title in ((axes[1], with_mask, r"$\partial L/\partial W_1$ with this mask"),
                          (axes[2], without, r"$\partial L/\partial W_1$ without dropout")):
-        ax.imshow(m, cmap="RdBu_r", vmin=-lim, vmax=lim)
-        for (r, c), v in np.ndenumerate(m):
-            ax.text(c, r, "0" if v == 0 else f"{v:.2f}", ha="center", va="center", fontsize=7,
-                    color="white" if abs(v) > 0.6 * lim else "black")
+        show_matrix(ax, m, lim, fmt=lambda v: "0" if v == 0 else f"{v:.2f}")
         ax.set_title(title, fontsize=9)
     for ax in axes:
         ax.set_xticks([])

@@ -9,12 +9,14 @@ from __future__ import annotations
 import io
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import matplotlib.pyplot as plt
+import numpy as np
 
-__all__ = ["FIGURES_DIR", "figure_png", "save_figure"]
+__all__ = ["FIGURES_DIR", "figure_png", "save_figure", "show_matrix"]
 
 # Figures go to the repository's figures/ folder whatever the notebook's working directory;
 # WORKBOOK_FIGURES_DIR redirects them (the grader points it at a scratch folder).
@@ -53,3 +55,10 @@ def save_figure(fig: plt.Figure, name: str) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def show_matrix(ax: Any, m: np.ndarray, lim: float, fmt: Callable[[float], str] = "{:.2g}".format) -> None:
+    """A matrix m: (rows, cols) as a red-blue heat map on [-lim, lim] with every entry written in its cell."""
+    ax.imshow(m, cmap="RdBu_r", vmin=-lim, vmax=lim)
+    for (r, c), v in np.ndenumerate(m):
+        ax.text(c, r, fmt(v), ha="center", va="center", fontsize=7, color="white" if abs(v) > 0.6 * lim else "black")

@@ -7,6 +7,7 @@ import numpy as np
 import torch
 
 from helpers import autograd_reference, gradcheck, validation
+from helpers.figures import show_matrix
 from helpers.linear_layer import batch_terms
 
 __all__ = ["GRADIENT_LABELS", "layer_gradient", "plot_batch_sum"]
@@ -47,11 +48,7 @@ def plot_batch_sum(X: np.ndarray, W: np.ndarray, G: np.ndarray, wrt: str, n_summ
     lim = max(max(float(np.abs(m).max()) for m, _ in panels), 1e-12)
     fig, axes = plt.subplots(1, 3, figsize=(10, 3.0))
     for ax, (m, title) in zip(axes, panels, strict=True):
-        m2 = np.atleast_2d(m)
-        ax.imshow(m2, cmap="RdBu_r", vmin=-lim, vmax=lim)
-        for (r, c), v in np.ndenumerate(m2):
-            ax.text(c, r, f"{v:.2g}", ha="center", va="center", fontsize=7,
-                    color="white" if abs(v) > 0.6 * lim else "black")
+        show_matrix(ax, np.atleast_2d(m), lim)
         ax.set_title(title, fontsize=9)
         ax.set_xticks([])
         ax.set_yticks([])

@@ -6,6 +6,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from helpers import validation
+from helpers.figures import show_matrix
 from helpers.two_hidden_layer_net import BackwardStep, backward_steps
 
 __all__ = ["LAYERS", "plot_backward_step", "plot_backward_layer"]
@@ -30,11 +31,7 @@ def plot_backward_step(step: BackwardStep, fig: plt.Figure | None = None) -> plt
         (step.weights_after, rf"$W^{{[{step.layer}]}}$ after one step"),
     ]
     for ax, (m, title) in zip(axes, panels, strict=True):
-        lim = max(float(np.abs(m).max()), 1e-12)
-        ax.imshow(m, cmap="RdBu_r", vmin=-lim, vmax=lim)
-        for (r, c), v in np.ndenumerate(m):
-            ax.text(c, r, f"{v:.2g}", ha="center", va="center", fontsize=7,
-                    color="white" if abs(v) > 0.6 * lim else "black")
+        show_matrix(ax, m, max(float(np.abs(m).max()), 1e-12))
         ax.set_title(title, fontsize=9)
         ax.set_xticks([])
         ax.set_yticks(range(m.shape[0]))

@@ -3,6 +3,7 @@
 import importlib
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pytest
 
 from helpers import figures
@@ -50,3 +51,13 @@ def test_only_a_figure_becomes_a_png():
         figures.figure_png("plot")
     with pytest.raises(TypeError, match="must be a matplotlib Figure"):
         figures.save_figure(None, "plot")
+
+
+def test_show_matrix_writes_every_entry_in_its_cell():
+    fig, ax = plt.subplots()
+    figures.show_matrix(ax, np.array([[1.0, -2.0], [0.0, 0.5]]), lim=2.0)
+    texts = {(t.get_position(), t.get_text(), t.get_color()) for t in ax.texts}
+    assert texts == {((0, 0), "1", "black"), ((1, 0), "-2", "white"), ((0, 1), "0", "black"),
+                     ((1, 1), "0.5", "black")}
+    assert ax.images[0].get_clim() == (-2.0, 2.0)
+    plt.close(fig)
